@@ -1,0 +1,421 @@
+// The Node-API surface: the only file family that includes <napi.h>. Internal exports start
+// with "_"; src/ wraps them with argument checks and friendly messages. Every entry point
+// re-checks types and lengths here too, so a caller that bypasses src/ still cannot make the
+// native code read or write out of bounds.
+//
+// Async calls copy the caller's activations into the worker (a "baton") and keep the packed
+// weights and the output alive by reference: the caller may mutate or detach its inputs while
+// the work runs without affecting it. Outputs are ordinary ArrayBuffers created in JS.
+#include <napi.h>
+
+#include <cstring>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "../include/lowbit/lowbit.h"
+
+namespace {
+
+using lowbit::Status;
+
+[[noreturn]] void throw_type(Napi::Env env, const std::string& msg) {
+  throw Napi::TypeError::New(env, msg);
+}
+[[noreturn]] void throw_range(Napi::Env env, const std::string& msg) {
+  throw Napi::RangeError::New(env, msg);
+}
+void check(Napi::Env env, Status s, const char* what) {
+  if (s == Status::ok) return;
+  const std::string msg = std::string(what) + ": " + lowbit::status_message(s);
+  if (s == Status::invalid_argument || s == Status::buffer_too_small) throw_range(env, msg);
+  Napi::Error err = Napi::Error::New(env, msg);
+  err.Set("code", Napi::String::New(env, s == Status::stale_pack ? "ERR_LOWBIT_STALE_PACK"
+                                              : s == Status::out_of_memory ? "ERR_LOWBIT_OOM"
+                                                                             : "ERR_LOWBIT_ISA"));
+  throw err;
+}
+
+size_t to_size(const Napi::Value& v, const char* name) {
+  if (!v.IsNumber()) throw_type(v.Env(), std::string(name) + " must be a number");
+  const double d = v.As<Napi::Number>().DoubleValue();
+  if (!(d >= 0) || d > 9007199254740991.0 || d != static_cast<double>(static_cast<int64_t>(d)))
+    throw_range(v.Env(), std::string(name) + " must be a non-negative integer");
+  return static_cast<size_t>(d);
+}
+int32_t to_i32(const Napi::Value& v, const char* name) {
+  if (!v.IsNumber()) throw_type(v.Env(), std::string(name) + " must be a number");
+  const double d = v.As<Napi::Number>().DoubleValue();
+  if (!(d >= -2147483648.0 && d <= 2147483647.0) || d != static_cast<double>(static_cast<int64_t>(d)))
+    throw_range(v.Env(), std::string(name) + " must be an int32");
+  return static_cast<int32_t>(d);
+}
+
+// A typed array of the given element type with at least min_len elements.
+template <typename T>
+struct View {
+  T* data = nullptr;
+  size_t length = 0;
+  Napi::TypedArray array;
+};
+template <typename T>
+View<T> typed(const Napi::Value& v, napi_typedarray_type type, size_t min_len, const char* name,
+              bool optional = false) {
+  View<T> out;
+  if (optional && (v.IsUndefined() || v.IsNull())) return out;
+  if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != type)
+    throw_type(v.Env(), std::string(name) + " has the wrong array type");
+  Napi::TypedArray ta = v.As<Napi::TypedArray>();
+  Napi::ArrayBuffer ab = ta.ArrayBuffer();
+  if (ab.IsDetached()) throw_type(v.Env(), std::string(name) + " is detached");
+  if (ta.ElementLength() < min_len)
+    throw_range(v.Env(), std::string(name) + " is too short: " + std::to_string(ta.ElementLength()) +
+                             " elements, need " + std::to_string(min_len));
+  out.data = reinterpret_cast<T*>(static_cast<uint8_t*>(ab.Data()) + ta.ByteOffset());
+  out.length = ta.ElementLength();
+  out.array = ta;
+  return out;
+}
+
+// Runs `work` on libuv's pool; `keep` holds JS objects alive until it settles.
+class Task : public Napi::AsyncWorker {
+ public:
+  Task(Napi::Env env, std::function<Status()> work, Napi::Value result, const char* what)
+      : Napi::AsyncWorker(env, "lowbit"), deferred_(Napi::Promise::Deferred::New(env)),
+        work_(std::move(work)), what_(what) {
+    result_.Reset(result, 1);
+  }
+  void keep(Napi::Value v) {
+    if (v.IsObject()) keep_.emplace_back(Napi::Persistent(v.As<Napi::Object>()));
+  }
+  Napi::Promise promise() { return deferred_.Promise(); }
+
+ protected:
+  void Execute() override { status_ = work_(); }
+  void OnOK() override {
+    Napi::Env env = Env();
+    if (status_ == Status::ok) {
+      deferred_.Resolve(result_.Value());
+      return;
+    }
+    try {
+      check(env, status_, what_);
+    } catch (const Napi::Error& e) {
+      deferred_.Reject(e.Value());
+    }
+  }
+  void OnError(const Napi::Error& e) override { deferred_.Reject(e.Value()); }
+
+ private:
+  Napi::Promise::Deferred deferred_;
+  std::function<Status()> work_;
+  const char* what_;
+  Status status_ = Status::ok;
+  Napi::Reference<Napi::Value> result_;
+  std::vector<Napi::ObjectReference> keep_;
+};
+
+template <typename T>
+std::shared_ptr<std::vector<T>> copy_of(const View<T>& v, size_t n) {
+  auto out = std::make_shared<std::vector<T>>(n);
+  if (n) std::memcpy(out->data(), v.data, n * sizeof(T));
+  return out;
+}
+
+// ---- cpu / dispatch / threads ----------------------------------------------------------
+
+Napi::Value Cpu(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const lowbit::CpuInfo ci = lowbit::cpu_info();
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("arch", ci.arch);
+  o.Set("isa", lowbit::isa_name(ci.isa));
+  Napi::Array avail = Napi::Array::New(env), built = Napi::Array::New(env), feats = Napi::Array::New(env);
+  for (int i = 0, a = 0, b = 0; i < static_cast<int>(lowbit::Isa::count); ++i) {
+    const char* name = lowbit::isa_name(static_cast<lowbit::Isa>(i));
+    if (ci.available & (1u << i)) avail.Set(a++, name);
+    if (ci.built & (1u << i)) built.Set(b++, name);
+  }
+  for (int i = 0; ci.features[i]; ++i) feats.Set(i, ci.features[i]);
+  o.Set("available", avail);
+  o.Set("built", built);
+  o.Set("features", feats);
+  o.Set("threads", lowbit::threads());
+  o.Set("physicalCores", lowbit::physical_cores());
+  return o;
+}
+
+Napi::Value InitError(const Napi::CallbackInfo& info) {
+  const Status s = lowbit::init_status();
+  if (s == Status::ok) return info.Env().Null();
+  return Napi::String::New(info.Env(), lowbit::status_message(s));
+}
+
+Napi::Value SetIsa(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!info[0].IsString()) throw_type(env, "isa must be a string");
+  const std::string name = info[0].As<Napi::String>();
+  lowbit::Isa isa;
+  if (!lowbit::isa_from_name(name.c_str(), &isa)) check(env, Status::unknown_isa, name.c_str());
+  check(env, lowbit::set_isa(isa), name.c_str());
+  return env.Undefined();
+}
+
+Napi::Value SetThreads(const Napi::CallbackInfo& info) {
+  const size_t n = to_size(info[0], "threads");
+  if (n < 1 || n > 1024) throw_range(info.Env(), "threads must be between 1 and 1024");
+  lowbit::set_threads(static_cast<int>(n));
+  return info.Env().Undefined();
+}
+
+// ---- packing ----------------------------------------------------------------------------
+
+// _packB(kind: 'int8' | 'float32', b, K, N, strideK, strideN) -> Uint8Array
+Napi::Value PackB(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const std::string kind = info[0].As<Napi::String>();
+  const size_t K = to_size(info[2], "K"), N = to_size(info[3], "N");
+  const size_t sk = to_size(info[4], "strideK"), sn = to_size(info[5], "strideN");
+  if (K > (size_t{1} << 31) || N > (size_t{1} << 31)) throw_range(env, "weights are too large");
+  const size_t need = (K && N) ? (K - 1) * sk + (N - 1) * sn + 1 : 0;
+  const bool f32 = kind == "float32";
+  const size_t size = f32 ? lowbit::sgemm_packed_b_size(K, N) : lowbit::qgemm_packed_b_size(K, N);
+  Napi::ArrayBuffer ab = Napi::ArrayBuffer::New(env, size);
+  Status s;
+  if (f32) {
+    View<float> b = typed<float>(info[1], napi_float32_array, need, "weights");
+    s = lowbit::sgemm_pack_b(b.data, K, N, sk, sn, ab.Data(), size);
+  } else {
+    View<int8_t> b = typed<int8_t>(info[1], napi_int8_array, need, "weights");
+    s = lowbit::qgemm_pack_b(b.data, K, N, sk, sn, ab.Data(), size);
+  }
+  check(env, s, "pack weights");
+  return Napi::Uint8Array::New(env, size, ab, 0);
+}
+
+// _packedInfo(packed) -> { K, N, isa, kind }
+Napi::Value PackedInfo(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  View<uint8_t> p = typed<uint8_t>(info[0], napi_uint8_array, 0, "packed");
+  lowbit::PackedBInfo pi{};
+  const char* kind = "int8";
+  if (lowbit::qgemm_packed_b_info(p.data, p.length, &pi) != Status::ok) {
+    kind = "float32";
+    check(env, lowbit::sgemm_packed_b_info(p.data, p.length, &pi), "packed weights");
+  }
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("K", static_cast<double>(pi.K));
+  o.Set("N", static_cast<double>(pi.N));
+  o.Set("isa", lowbit::isa_name(pi.isa));
+  o.Set("kind", kind);
+  return o;
+}
+
+// ---- matmulInteger ----------------------------------------------------------------------
+
+// _matmulInteger(a, aSigned, M, K, aZeroPoint, packedB, bZeroPoint, c, async)
+Napi::Value MatmulInteger(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const bool a_signed = info[1].ToBoolean();
+  const size_t M = to_size(info[2], "M"), K = to_size(info[3], "K");
+  const int32_t za = to_i32(info[4], "aZeroPoint"), zb = to_i32(info[6], "bZeroPoint");
+  View<uint8_t> packed = typed<uint8_t>(info[5], napi_uint8_array, 0, "packed weights");
+  lowbit::PackedBInfo pi{};
+  check(env, lowbit::qgemm_packed_b_info(packed.data, packed.length, &pi), "packed weights");
+  if (pi.K != K) throw_range(env, "a has K = " + std::to_string(K) + " but b has K = " + std::to_string(pi.K));
+  if (M > (size_t{1} << 31) || (M * K) / (K ? K : 1) != M) throw_range(env, "a is too large");
+  const size_t N = pi.N;
+  View<int32_t> c = typed<int32_t>(info[7], napi_int32_array, M * N, "output");
+  const bool async = info[8].ToBoolean();
+
+  lowbit::QgemmArgs args;
+  args.M = M;
+  args.lda = K;
+  args.a_signed = a_signed;
+  args.a_zero_point = za;
+  args.b_zero_point = zb;
+  args.packed_b = packed.data;
+  args.packed_b_size = packed.length;
+  args.c = c.data;
+  args.ldc = N;
+  if (!async) {
+    const void* a = a_signed ? static_cast<const void*>(typed<int8_t>(info[0], napi_int8_array, M * K, "a").data)
+                             : static_cast<const void*>(typed<uint8_t>(info[0], napi_uint8_array, M * K, "a").data);
+    args.a = a;
+    check(env, lowbit::qgemm(args), "matmulInteger");
+    return info[7];
+  }
+  std::shared_ptr<std::vector<uint8_t>> a_copy;
+  if (a_signed) {
+    View<int8_t> a = typed<int8_t>(info[0], napi_int8_array, M * K, "a");
+    a_copy = std::make_shared<std::vector<uint8_t>>(M * K);
+    if (M * K) std::memcpy(a_copy->data(), a.data, M * K);
+  } else {
+    a_copy = copy_of(typed<uint8_t>(info[0], napi_uint8_array, M * K, "a"), M * K);
+  }
+  auto* task = new Task(env, [args, a_copy]() mutable {
+    args.a = a_copy->data();
+    return lowbit::qgemm(args);
+  }, info[7], "matmulInteger");
+  task->keep(info[5]);
+  task->keep(info[7]);
+  Napi::Promise p = task->promise();
+  task->Queue();
+  return p;
+}
+
+// ---- linear -----------------------------------------------------------------------------
+
+// _linear(x, M, K, packedW, wScales | null, bias | null, y, async)
+// int8 weights (wScales given): dynamic per-row uint8 activations, integer GEMM, float epilogue.
+// float32 weights (wScales null): the fp32 GEMM.
+Napi::Value Linear(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const size_t M = to_size(info[1], "M"), K = to_size(info[2], "K");
+  View<uint8_t> packed = typed<uint8_t>(info[3], napi_uint8_array, 0, "packed weights");
+  const bool int8 = !(info[4].IsNull() || info[4].IsUndefined());
+  lowbit::PackedBInfo pi{};
+  check(env, int8 ? lowbit::qgemm_packed_b_info(packed.data, packed.length, &pi)
+                  : lowbit::sgemm_packed_b_info(packed.data, packed.length, &pi),
+        "packed weights");
+  if (pi.K != K) throw_range(env, "x has K = " + std::to_string(K) + " but the weight has K = " + std::to_string(pi.K));
+  if (M > (size_t{1} << 31) || (K && (M * K) / K != M)) throw_range(env, "x is too large");
+  const size_t N = pi.N;
+  View<float> x = typed<float>(info[0], napi_float32_array, M * K, "x");
+  View<float> w_scales = typed<float>(info[4], napi_float32_array, N, "weight scales", true);
+  View<float> bias = typed<float>(info[5], napi_float32_array, N, "bias", true);
+  View<float> y = typed<float>(info[6], napi_float32_array, M * N, "output");
+  const bool async = info[7].ToBoolean();
+
+  const uint8_t* packed_data = packed.data;
+  const size_t packed_size = packed.length;
+  const float* w_scale_data = w_scales.data;
+  float* y_data = y.data;
+  auto run = [=](const float* xd, const float* biasd) -> Status {
+    if (!int8) {
+      lowbit::SgemmArgs a;
+      a.M = M;
+      a.a = xd;
+      a.lda = K;
+      a.packed_b = packed_data;
+      a.packed_b_size = packed_size;
+      a.bias = biasd;
+      a.y = y_data;
+      a.ldy = N;
+      return lowbit::sgemm(a);
+    }
+    std::vector<uint8_t> q;
+    std::vector<float> scales;
+    std::vector<int32_t> zps;
+    try {
+      q.resize(M * K);
+      scales.resize(M);
+      zps.resize(M);
+    } catch (const std::bad_alloc&) {
+      return Status::out_of_memory;
+    }
+    if (Status s = lowbit::quantize_rows_u8(xd, M, K, K, q.data(), K, scales.data(), zps.data());
+        s != Status::ok)
+      return s;
+    lowbit::QgemmArgs a;
+    a.M = M;
+    a.a = q.data();
+    a.lda = K;
+    a.a_zero_points = zps.data();
+    a.packed_b = packed_data;
+    a.packed_b_size = packed_size;
+    a.y = y_data;
+    a.a_scales = scales.data();
+    a.b_scales = w_scale_data;
+    a.bias = biasd;
+    a.ldc = N;
+    return lowbit::qgemm(a);
+  };
+  if (!async) {
+    check(env, run(x.data, bias.data), "linear");
+    return info[6];
+  }
+  // Scales belong to the weight (lowbit-owned, kept alive); x and bias are the caller's: copy.
+  auto x_copy = copy_of(x, M * K);
+  std::shared_ptr<std::vector<float>> bias_copy = bias.data ? copy_of(bias, N) : nullptr;
+  auto* task = new Task(env, [run, x_copy, bias_copy]() {
+    return run(x_copy->data(), bias_copy ? bias_copy->data() : nullptr);
+  }, info[6], "linear");
+  task->keep(info[3]);
+  task->keep(info[4]);
+  task->keep(info[6]);
+  Napi::Promise p = task->promise();
+  task->Queue();
+  return p;
+}
+
+// ---- quantize / dequantize -----------------------------------------------------------------
+
+// _quantizeLinear(x: Float32Array, y: Int8Array | Uint8Array, outer, channels, inner, scales, zps | null)
+Napi::Value QuantizeLinear(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const size_t outer = to_size(info[2], "outer"), ch = to_size(info[3], "channels"),
+               inner = to_size(info[4], "inner");
+  if (ch == 0) throw_range(env, "channels must be at least 1");
+  const size_t n = outer * ch * inner;
+  if (inner && outer && (n / inner / outer != ch)) throw_range(env, "tensor is too large");
+  View<float> x = typed<float>(info[0], napi_float32_array, n, "x");
+  View<float> scales = typed<float>(info[5], napi_float32_array, ch, "scales");
+  View<int32_t> zps = typed<int32_t>(info[6], napi_int32_array, ch, "zero points", true);
+  lowbit::QuantizeLinearArgs a;
+  a.outer = outer;
+  a.channels = ch;
+  a.inner = inner;
+  a.scales = scales.data;
+  a.zero_points = zps.data;
+  if (info[1].IsTypedArray() && info[1].As<Napi::TypedArray>().TypedArrayType() == napi_int8_array) {
+    check(env, lowbit::quantize_linear_s8(x.data, typed<int8_t>(info[1], napi_int8_array, n, "y").data, a), "quantize");
+  } else {
+    check(env, lowbit::quantize_linear_u8(x.data, typed<uint8_t>(info[1], napi_uint8_array, n, "y").data, a), "quantize");
+  }
+  return info[1];
+}
+
+// _dequantizeLinear(x: Int8Array | Uint8Array, y: Float32Array, outer, channels, inner, scales, zps | null)
+Napi::Value DequantizeLinear(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const size_t outer = to_size(info[2], "outer"), ch = to_size(info[3], "channels"),
+               inner = to_size(info[4], "inner");
+  if (ch == 0) throw_range(env, "channels must be at least 1");
+  const size_t n = outer * ch * inner;
+  if (inner && outer && (n / inner / outer != ch)) throw_range(env, "tensor is too large");
+  View<float> y = typed<float>(info[1], napi_float32_array, n, "y");
+  View<float> scales = typed<float>(info[5], napi_float32_array, ch, "scales");
+  View<int32_t> zps = typed<int32_t>(info[6], napi_int32_array, ch, "zero points", true);
+  lowbit::QuantizeLinearArgs a;
+  a.outer = outer;
+  a.channels = ch;
+  a.inner = inner;
+  a.scales = scales.data;
+  a.zero_points = zps.data;
+  if (info[0].IsTypedArray() && info[0].As<Napi::TypedArray>().TypedArrayType() == napi_int8_array) {
+    check(env, lowbit::dequantize_linear_s8(typed<int8_t>(info[0], napi_int8_array, n, "x").data, y.data, a), "dequantize");
+  } else {
+    check(env, lowbit::dequantize_linear_u8(typed<uint8_t>(info[0], napi_uint8_array, n, "x").data, y.data, a), "dequantize");
+  }
+  return info[1];
+}
+
+Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  exports.Set("_cpu", Napi::Function::New(env, Cpu));
+  exports.Set("_initError", Napi::Function::New(env, InitError));
+  exports.Set("_setIsa", Napi::Function::New(env, SetIsa));
+  exports.Set("_setThreads", Napi::Function::New(env, SetThreads));
+  exports.Set("_packB", Napi::Function::New(env, PackB));
+  exports.Set("_packedInfo", Napi::Function::New(env, PackedInfo));
+  exports.Set("_matmulInteger", Napi::Function::New(env, MatmulInteger));
+  exports.Set("_linear", Napi::Function::New(env, Linear));
+  exports.Set("_quantizeLinear", Napi::Function::New(env, QuantizeLinear));
+  exports.Set("_dequantizeLinear", Napi::Function::New(env, DequantizeLinear));
+  return exports;
+}
+
+}  // namespace
+
+NODE_API_MODULE(lowbit, Init)

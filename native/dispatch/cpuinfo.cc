@@ -1,0 +1,136 @@
+#include "cpuinfo.h"
+
+#if defined(__x86_64__) || defined(_M_X64)
+#if defined(_MSC_VER)
+#include <intrin.h>
+#else
+#include <cpuid.h>
+#endif
+#endif
+
+#if defined(__aarch64__) && defined(__linux__)
+#include <sys/auxv.h>
+#endif
+#if defined(__APPLE__)
+#include <sys/sysctl.h>
+#endif
+#if (defined(_M_ARM64) || defined(__aarch64__)) && defined(_WIN32)
+#include <windows.h>
+#endif
+
+namespace lowbit {
+namespace {
+
+struct Names {
+  CpuFeatures& f;
+  int n = 0;
+  void add(bool present, const char* name) {
+    if (present && n + 1 < static_cast<int>(sizeof(f.names) / sizeof(f.names[0]))) f.names[n++] = name;
+  }
+};
+
+#if defined(__x86_64__) || defined(_M_X64)
+void cpuid(uint32_t leaf, uint32_t sub, uint32_t r[4]) {
+#if defined(_MSC_VER)
+  int v[4];
+  __cpuidex(v, static_cast<int>(leaf), static_cast<int>(sub));
+  for (int i = 0; i < 4; ++i) r[i] = static_cast<uint32_t>(v[i]);
+#else
+  __cpuid_count(leaf, sub, r[0], r[1], r[2], r[3]);
+#endif
+}
+uint64_t xgetbv0() {
+#if defined(_MSC_VER)
+  return _xgetbv(0);
+#else
+  uint32_t lo, hi;
+  __asm__ volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
+  return (static_cast<uint64_t>(hi) << 32) | lo;
+#endif
+}
+
+void detect(CpuFeatures& f) {
+  Names out{f};
+  uint32_t r[4];
+  cpuid(0, 0, r);
+  const uint32_t max_leaf = r[0];
+  cpuid(1, 0, r);
+  const uint32_t ecx1 = r[2];
+  const bool osxsave = ecx1 & (1u << 27);
+  const uint64_t xcr0 = osxsave ? xgetbv0() : 0;
+  const bool os_ymm = (xcr0 & 0x6) == 0x6;            // SSE + AVX state
+  const bool os_zmm = os_ymm && (xcr0 & 0xE0) == 0xE0;  // + opmask, ZMM_Hi256, Hi16_ZMM
+  uint32_t ebx7 = 0, ecx7 = 0, eax7_1 = 0;
+  if (max_leaf >= 7) {
+    cpuid(7, 0, r);
+    ebx7 = r[1];
+    ecx7 = r[2];
+    const uint32_t max_sub = r[0];
+    if (max_sub >= 1) {
+      cpuid(7, 1, r);
+      eax7_1 = r[0];
+    }
+  }
+  const bool sse42 = ecx1 & (1u << 20), fma = ecx1 & (1u << 12), avx = ecx1 & (1u << 28),
+             f16c = ecx1 & (1u << 29);
+  const bool avx2 = ebx7 & (1u << 5), avx512f = ebx7 & (1u << 16), avx512dq = ebx7 & (1u << 17),
+             avx512bw = ebx7 & (1u << 30), avx512vl = ebx7 & (1u << 31),
+             avx512vbmi = ecx7 & (1u << 1), avx512vnni = ecx7 & (1u << 11),
+             avxvnni = eax7_1 & (1u << 4);
+  out.add(sse42, "sse4.2");
+  out.add(avx, "avx");
+  out.add(fma, "fma");
+  out.add(f16c, "f16c");
+  out.add(avx2, "avx2");
+  out.add(avxvnni, "avxvnni");
+  out.add(avx512f, "avx512f");
+  out.add(avx512dq, "avx512dq");
+  out.add(avx512bw, "avx512bw");
+  out.add(avx512vl, "avx512vl");
+  out.add(avx512vbmi, "avx512vbmi");
+  out.add(avx512vnni, "avx512vnni");
+  out.add(os_ymm, "os-ymm");
+  out.add(os_zmm, "os-zmm");
+  f.avx2_fma = os_ymm && avx && avx2 && fma && f16c;
+  f.avx512vnni = f.avx2_fma && os_zmm && avx512f && avx512dq && avx512bw && avx512vl && avx512vnni;
+}
+#elif defined(__aarch64__) || defined(_M_ARM64)
+void detect(CpuFeatures& f) {
+  Names out{f};
+  f.neon = true;  // Advanced SIMD is mandatory in AArch64
+#if defined(__linux__)
+  const unsigned long hw = getauxval(AT_HWCAP), hw2 = getauxval(AT_HWCAP2);
+  f.dotprod = hw & (1ul << 20);  // HWCAP_ASIMDDP
+  f.i8mm = hw2 & (1ul << 13);    // HWCAP2_I8MM
+#elif defined(__APPLE__)
+  auto flag = [](const char* name) {
+    int v = 0;
+    size_t len = sizeof(v);
+    return sysctlbyname(name, &v, &len, nullptr, 0) == 0 && v != 0;
+  };
+  f.dotprod = flag("hw.optional.arm.FEAT_DotProd");
+  f.i8mm = flag("hw.optional.arm.FEAT_I8MM");
+#elif defined(_WIN32)
+  f.dotprod = IsProcessorFeaturePresent(43);  // PF_ARM_V82_DP_INSTRUCTIONS_AVAILABLE
+  f.i8mm = false;  // no Windows feature flag for NEON i8mm yet: stay on dotprod
+#endif
+  out.add(true, "asimd");
+  out.add(f.dotprod, "asimddp");
+  out.add(f.i8mm, "i8mm");
+}
+#else
+void detect(CpuFeatures&) {}
+#endif
+
+}  // namespace
+
+const CpuFeatures& cpu_features() {
+  static const CpuFeatures f = [] {
+    CpuFeatures v;
+    detect(v);
+    return v;
+  }();
+  return f;
+}
+
+}  // namespace lowbit

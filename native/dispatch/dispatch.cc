@@ -1,0 +1,172 @@
+// Runtime dispatch: choose once, best first, among ISAs that are built AND supported AND
+// allowed (LOWBIT_ISA / set_isa). A forced ISA the CPU lacks is an error, never a SIGILL.
+#include "dispatch.h"
+
+#include <atomic>
+#include <cstdlib>
+#include <cstring>
+#include <mutex>
+
+#include "cpuinfo.h"
+
+namespace lowbit {
+namespace {
+
+constexpr KernelTable kScalar{
+    {lb_u8_s8_s32_gemm_ukernel_4x4c1__scalar, 4, 4, 1, QgemmAFormat::u8, false},
+    {lb_f32_gemm_ukernel_4x4__scalar, 4, 4},
+};
+#if defined(__x86_64__) || defined(_M_X64)
+constexpr KernelTable kAvx2{
+    {lb_u8_s8_s32_gemm_ukernel_6x16c2__avx2, 6, 16, 2, QgemmAFormat::s16, true},
+    {lb_f32_gemm_ukernel_6x16__avx2, 6, 16},
+};
+constexpr KernelTable kAvx512vnni{
+    {lb_u8_s8_s32_gemm_ukernel_8x32c4__avx512vnni, 8, 32, 4, QgemmAFormat::u8, false},
+    {lb_f32_gemm_ukernel_14x32__avx512vnni, 14, 32},
+};
+#endif
+#if defined(__aarch64__) || defined(_M_ARM64)
+constexpr KernelTable kNeon{
+    {lb_u8_s8_s32_gemm_ukernel_8x8c1__neon, 8, 8, 1, QgemmAFormat::s16, true},
+    {lb_f32_gemm_ukernel_8x12__neon, 8, 12},
+};
+constexpr KernelTable kNeondot{
+    {lb_u8_s8_s32_gemm_ukernel_8x8c4__neondot, 8, 8, 4, QgemmAFormat::s8_shifted, false},
+    {lb_f32_gemm_ukernel_8x12__neon, 8, 12},
+};
+constexpr KernelTable kI8mm{
+    {lb_u8_s8_s32_gemm_ukernel_8x8c8__i8mm, 8, 8, 8, QgemmAFormat::u8, false},
+    {lb_f32_gemm_ukernel_8x12__neon, 8, 12},
+};
+#endif
+
+bool supported(Isa isa) {
+  const CpuFeatures& f = cpu_features();
+  switch (isa) {
+    case Isa::scalar: return true;
+    case Isa::avx2: return f.avx2_fma;
+    case Isa::avx512vnni: return f.avx512vnni;
+    case Isa::neon: return f.neon;
+    case Isa::neondot: return f.neon && f.dotprod;
+    case Isa::i8mm: return f.neon && f.dotprod && f.i8mm;
+    default: return false;
+  }
+}
+
+constexpr Isa kBestFirst[] = {Isa::avx512vnni, Isa::avx2, Isa::i8mm, Isa::neondot, Isa::neon,
+                              Isa::scalar};
+
+std::atomic<int> g_isa{-1};
+Status g_init_status = Status::ok;
+std::once_flag g_once;
+
+void init() {
+  std::call_once(g_once, [] {
+    Isa best = Isa::scalar;
+    for (Isa i : kBestFirst)
+      if (kernel_table(i) && supported(i)) { best = i; break; }
+    g_isa.store(static_cast<int>(best));
+    if (const char* env = std::getenv("LOWBIT_ISA"); env && *env) {
+      Isa forced;
+      if (!isa_from_name(env, &forced)) g_init_status = Status::unknown_isa;
+      else if (!kernel_table(forced) || !supported(forced)) g_init_status = Status::unsupported_isa;
+      else g_isa.store(static_cast<int>(forced));
+    }
+  });
+}
+
+}  // namespace
+
+const KernelTable* kernel_table(Isa isa) {
+  switch (isa) {
+    case Isa::scalar: return &kScalar;
+#if defined(__x86_64__) || defined(_M_X64)
+    case Isa::avx2: return &kAvx2;
+    case Isa::avx512vnni: return &kAvx512vnni;
+#endif
+#if defined(__aarch64__) || defined(_M_ARM64)
+    case Isa::neon: return &kNeon;
+    case Isa::neondot: return &kNeondot;
+    case Isa::i8mm: return &kI8mm;
+#endif
+    default: return nullptr;
+  }
+}
+
+Dispatch current_dispatch() {
+  init();
+  const Isa isa = static_cast<Isa>(g_isa.load(std::memory_order_acquire));
+  return {isa, kernel_table(isa)};
+}
+
+Status init_status() {
+  init();
+  return g_init_status;
+}
+
+Status set_isa(Isa isa) {
+  init();
+  if (static_cast<int>(isa) < 0 || isa >= Isa::count) return Status::unknown_isa;
+  if (!kernel_table(isa) || !supported(isa)) return Status::unsupported_isa;
+  g_isa.store(static_cast<int>(isa), std::memory_order_release);
+  return Status::ok;
+}
+
+const char* isa_name(Isa isa) {
+  switch (isa) {
+    case Isa::scalar: return "scalar";
+    case Isa::avx2: return "avx2";
+    case Isa::avx512vnni: return "avx512vnni";
+    case Isa::neon: return "neon";
+    case Isa::neondot: return "neondot";
+    case Isa::i8mm: return "i8mm";
+    default: return "unknown";
+  }
+}
+
+bool isa_from_name(const char* name, Isa* out) {
+  for (int i = 0; i < static_cast<int>(Isa::count); ++i)
+    if (std::strcmp(name, isa_name(static_cast<Isa>(i))) == 0) {
+      *out = static_cast<Isa>(i);
+      return true;
+    }
+  return false;
+}
+
+CpuInfo cpu_info() {
+  init();
+  CpuInfo info{};
+#if defined(__x86_64__) || defined(_M_X64)
+  info.arch = "x64";
+#elif defined(__aarch64__) || defined(_M_ARM64)
+  info.arch = "arm64";
+#else
+  info.arch = "unknown";
+#endif
+  info.isa = static_cast<Isa>(g_isa.load());
+  for (int i = 0; i < static_cast<int>(Isa::count); ++i) {
+    const Isa isa = static_cast<Isa>(i);
+    if (kernel_table(isa)) {
+      info.built |= 1u << i;
+      if (supported(isa)) info.available |= 1u << i;
+    }
+  }
+  info.features = cpu_features().names;
+  return info;
+}
+
+const char* status_message(Status s) {
+  switch (s) {
+    case Status::ok: return "ok";
+    case Status::invalid_argument: return "invalid argument";
+    case Status::buffer_too_small: return "buffer too small";
+    case Status::unsupported_isa: return "ISA not supported by this CPU or not built into this binary";
+    case Status::unknown_isa: return "unknown ISA name";
+    case Status::stale_pack: return "packed weights were made for another ISA or are corrupt";
+    case Status::out_of_memory: return "out of memory";
+  }
+  return "unknown status";
+}
+
+}  // namespace lowbit

@@ -1,0 +1,124 @@
+// lowbit's C++ API: plain pointers, sizes, strides and status codes. No SIMD types, no Node.
+// Everything here is callable from C++ tests and tools without Node.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+namespace lowbit {
+
+enum class Status : int {
+  ok = 0,
+  invalid_argument,   // a size, stride or option is out of range
+  buffer_too_small,   // a caller buffer is shorter than the shape needs
+  unsupported_isa,    // the ISA is not built into this binary or not supported by this CPU
+  unknown_isa,        // the name is not an ISA lowbit knows
+  stale_pack,         // packed weights were made for another ISA or another shape
+  out_of_memory,
+};
+const char* status_message(Status s);
+
+// ---- CPU and dispatch ---------------------------------------------------------------------
+// ISA names are one vocabulary: folders, file suffixes, LOWBIT_ISA, cpu().isa, bench labels.
+enum class Isa : int { scalar = 0, avx2, avx512vnni, neon, neondot, i8mm, count };
+const char* isa_name(Isa isa);
+bool isa_from_name(const char* name, Isa* out);
+
+struct CpuInfo {
+  const char* arch;          // "x64" or "arm64" (Node's process.arch words) or "unknown"
+  Isa isa;                   // the ISA whose kernels run now
+  uint32_t available;        // bit i set: Isa(i) is built into this binary AND supported here
+  uint32_t built;            // bit i set: Isa(i) is compiled into this binary
+  const char* const* features;  // raw CPU features detected, nullptr-terminated
+};
+CpuInfo cpu_info();
+// Chooses the kernels. Default: LOWBIT_ISA if set (an invalid value is reported by
+// init_status()), else the best available ISA.
+Status set_isa(Isa isa);
+Status init_status();        // the outcome of applying LOWBIT_ISA at first use
+
+// ---- threads ------------------------------------------------------------------------------
+// Default: LOWBIT_THREADS if set, else the number of physical cores.
+void set_threads(int n);     // n >= 1
+int threads();
+int physical_cores();
+
+// ---- INT8 GEMM: ONNX MatMulInteger ----------------------------------------------------------
+// C[m,n] = sum_k (A[m,k] - a_zero_point) * (B[k,n] - b_zero_point), int32, wrapping mod 2^32
+// exactly as two's-complement int32 accumulation would. A is uint8 or int8; B is int8.
+//
+// B is packed once ("prepacked weights") for the ISA active at packing time; a pack made for
+// another ISA is rejected with Status::stale_pack. The pack holds its own shape and checksums
+// of its header, so a corrupted pack gives an error, never an out-of-bounds access.
+struct PackedBInfo { size_t K, N; Isa isa; };
+// Bytes needed to pack a K x N int8 B for the current ISA.
+size_t qgemm_packed_b_size(size_t K, size_t N);
+// b(k, n) = b[k * stride_k + n * stride_n]: a row-major [K,N] matrix has (N, 1); a row-major
+// [N,K] weight used as B = Wᵀ has (1, K).
+Status qgemm_pack_b(const int8_t* b, size_t K, size_t N, ptrdiff_t stride_k, ptrdiff_t stride_n,
+                    void* packed, size_t packed_size);
+Status qgemm_packed_b_info(const void* packed, size_t packed_size, PackedBInfo* info);
+
+struct QgemmArgs {
+  size_t M = 0;
+  const void* a = nullptr;     // [M, K] row-major, lda elements between rows
+  size_t lda = 0;
+  bool a_signed = false;       // int8 A if true, else uint8
+  // Zero points: per tensor, or per row of A (a_zero_points[m], for dynamic quantization).
+  int32_t a_zero_point = 0;
+  const int32_t* a_zero_points = nullptr;
+  int32_t b_zero_point = 0;
+  const void* packed_b = nullptr;
+  size_t packed_b_size = 0;
+  // Output, one of:
+  int32_t* c = nullptr;        // int32 [M, N], ldc elements between rows
+  // or float: y[m,n] = float(acc) * a_scales[m] * b_scales[n] + bias[n] (bias optional)
+  float* y = nullptr;
+  const float* a_scales = nullptr;  // [M]
+  const float* b_scales = nullptr;  // [N]
+  const float* bias = nullptr;      // [N] or nullptr
+  size_t ldc = 0;
+};
+Status qgemm(const QgemmArgs& args);
+
+// ---- dynamic activation quantization ---------------------------------------------------------
+// Per row, asymmetric uint8 over [min(0, min x), max(0, max x)] (so 0 is exact):
+//   scale = hi/255 - lo/255 (1 if hi == lo), zp = clamp(round_half_even(-lo / scale), 0, 255),
+//   q = clamp(round_half_even(x / scale) + zp, 0, 255).
+// A row holding NaN or ±Inf gets scale NaN, so every output that depends on it is NaN.
+Status quantize_rows_u8(const float* x, size_t M, size_t K, size_t ldx, uint8_t* q, size_t ldq,
+                        float* scales, int32_t* zero_points);
+
+// ---- int8 QuantizeLinear / DequantizeLinear (ONNX) -------------------------------------------
+// y = saturate(round_half_even(x / scale) + zero_point); NaN maps to zero_point.
+// axis layout: x is [outer, channels, inner]; scales/zero_points have `channels` entries
+// (channels = 1 for per-tensor).
+struct QuantizeLinearArgs {
+  size_t outer = 1, channels = 1, inner = 0;
+  const float* scales = nullptr;
+  const int32_t* zero_points = nullptr;  // nullptr = all zero
+};
+Status quantize_linear_s8(const float* x, int8_t* y, const QuantizeLinearArgs& a);
+Status quantize_linear_u8(const float* x, uint8_t* y, const QuantizeLinearArgs& a);
+Status dequantize_linear_s8(const int8_t* x, float* y, const QuantizeLinearArgs& a);
+Status dequantize_linear_u8(const uint8_t* x, float* y, const QuantizeLinearArgs& a);
+
+// ---- FP32 GEMM --------------------------------------------------------------------------------
+// y[m,n] = sum_k x[m,k] * B[k,n] + bias[n], B packed once like the int8 one.
+size_t sgemm_packed_b_size(size_t K, size_t N);
+Status sgemm_pack_b(const float* b, size_t K, size_t N, ptrdiff_t stride_k, ptrdiff_t stride_n,
+                    void* packed, size_t packed_size);
+Status sgemm_packed_b_info(const void* packed, size_t packed_size, PackedBInfo* info);
+struct SgemmArgs {
+  size_t M = 0;
+  const float* a = nullptr;
+  size_t lda = 0;
+  const void* packed_b = nullptr;
+  size_t packed_b_size = 0;
+  const float* bias = nullptr;
+  float* y = nullptr;
+  size_t ldy = 0;
+};
+Status sgemm(const SgemmArgs& args);
+
+}  // namespace lowbit

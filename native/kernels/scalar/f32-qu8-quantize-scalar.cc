@@ -1,0 +1,72 @@
+// Portable quantizers, branch-free so compilers vectorize them at the baseline ISA.
+// Rounding: half to even via the 1.5 * 2^23 trick (exact for |v| < 2^22; values are clamped
+// well inside that first, which cannot change the saturated result).
+#include <cmath>
+#include <cstdint>
+#include <limits>
+
+#include "../ukernels.h"
+
+namespace lowbit {
+namespace {
+
+constexpr float kMagic = 12582912.f;  // 1.5 * 2^23
+
+
+inline float clampf(float v, float lo, float hi) { return v < lo ? lo : v > hi ? hi : v; }
+
+template <typename T>
+void quantize(const float* x, T* y, size_t n, float scale, int32_t zp) {
+  constexpr float lo = std::numeric_limits<T>::min(), hi = std::numeric_limits<T>::max();
+  const float z = static_cast<float>(zp);
+  for (size_t i = 0; i < n; ++i) {
+    float v = x[i] / scale;
+    v = v == v ? clampf(v, -1024.f, 1024.f) : 0.f;  // NaN -> zero point
+    const float r = (v + kMagic) - kMagic;
+    y[i] = static_cast<T>(static_cast<int32_t>(clampf(r + z, lo, hi)));
+  }
+}
+
+}  // namespace
+
+void lb_f32_qs8_quantize__scalar(const float* x, int8_t* y, size_t n, float scale, int32_t zp) {
+  quantize(x, y, n, scale, zp);
+}
+void lb_f32_qu8_quantize__scalar(const float* x, uint8_t* y, size_t n, float scale, int32_t zp) {
+  quantize(x, y, n, scale, zp);
+}
+void lb_qs8_f32_dequantize__scalar(const int8_t* x, float* y, size_t n, float scale, int32_t zp) {
+  for (size_t i = 0; i < n; ++i) y[i] = static_cast<float>(static_cast<int32_t>(x[i]) - zp) * scale;
+}
+void lb_qu8_f32_dequantize__scalar(const uint8_t* x, float* y, size_t n, float scale, int32_t zp) {
+  for (size_t i = 0; i < n; ++i) y[i] = static_cast<float>(static_cast<int32_t>(x[i]) - zp) * scale;
+}
+
+void lb_f32_qu8_quantize_rows__scalar(const float* x, size_t M, size_t K, size_t ldx, uint8_t* q,
+                                      size_t ldq, float* scales, int32_t* zero_points) {
+  for (size_t m = 0; m < M; ++m) {
+    const float* row = x + m * ldx;
+    uint8_t* out = q + m * ldq;
+    float lo = 0.f, hi = 0.f, bad = 0.f;
+    for (size_t k = 0; k < K; ++k) {
+      const float v = row[k];
+      bad += v - v;  // 0 for finite values, NaN once any value is NaN or ±Inf
+      lo = v < lo ? v : lo;
+      hi = v > hi ? v : hi;
+    }
+    if (bad != 0.f) {  // NaN compares unequal to everything
+      scales[m] = NAN;
+      zero_points[m] = 0;
+      for (size_t k = 0; k < K; ++k) out[k] = 0;
+      continue;
+    }
+    float scale = hi / 255.f - lo / 255.f;
+    if (scale == 0.f) scale = 1.f;
+    const int32_t zp = static_cast<int32_t>(clampf(std::nearbyint(-lo / scale), 0.f, 255.f));
+    scales[m] = scale;
+    zero_points[m] = zp;
+    quantize(row, out, K, scale, zp);
+  }
+}
+
+}  // namespace lowbit

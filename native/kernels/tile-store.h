@@ -1,0 +1,29 @@
+// The int8 GEMM epilogue in plain C++, shared by every ISA for tiles that do not fill the
+// register block (and by the scalar kernel for all tiles). Same formula as ukernels.h states.
+#pragma once
+
+#include "ukernels.h"
+
+namespace lowbit {
+
+// acc: row-major [mr_used][acc_stride] raw dot products.
+inline void qgemm_store_tile(const int32_t* acc, size_t acc_stride, size_t mr_used, size_t nr_used,
+                             const QgemmTileOut& out) {
+  for (size_t m = 0; m < mr_used; ++m) {
+    const uint32_t ro = static_cast<uint32_t>(out.row_offset[m]);
+    const uint32_t rz = static_cast<uint32_t>(out.row_zp[m]);
+    for (size_t n = 0; n < nr_used; ++n) {
+      const int32_t v = static_cast<int32_t>(static_cast<uint32_t>(acc[m * acc_stride + n]) + ro -
+                                             rz * static_cast<uint32_t>(out.col_sum[n]));
+      if (out.c) {
+        out.c[m * out.ldc + n] = v;
+      } else {
+        float f = static_cast<float>(v) * out.row_scale[m] * out.col_scale[n];
+        if (out.bias) f += out.bias[n];
+        out.y[m * out.ldc + n] = f;
+      }
+    }
+  }
+}
+
+}  // namespace lowbit

@@ -1,0 +1,93 @@
+// Declarations of every microkernel, and the descriptors that carry their packed layouts.
+// ISA-free: included by the kernels themselves and by dispatch/ (the one place that names
+// more than one ISA). The semantics every kernel must match live in native/ref/.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+namespace lowbit {
+
+// ---- int8 GEMM microkernels ---------------------------------------------------------------
+// A packed by the driver as [k / kr][mr][kr] for one tile of at most `mr` rows (rows past the
+// tile's height are zero), elements as `a_format` says. B packed as panels of `nr` columns,
+// [k / kr][nr][kr], elements int8 or int16 (b_int16). Both are zero-padded to Kp (multiple of kr).
+// The kernel computes acc[m][n] = sum_k a(m,k) * b(k,n) over the padded depth and writes
+//   int32 out: c[m][n] = acc + row_offset[m] - row_zp[m] * col_sum[n]
+//   float out: y[m][n] = float(that) * row_scale[m] * col_scale[n] + bias[n]
+// for m < mr_used, n < nr_used. Wrapping int32 arithmetic throughout.
+enum class QgemmAFormat : uint8_t {
+  u8,         // A as uint8 (A, or int8 A xor 0x80)
+  s8_shifted, // kernel consumes (Au - 128) as int8: used where only s8*s8 dots exist
+  s16,        // A widened to int16 pairs
+};
+struct QgemmTileOut {
+  const int32_t* row_offset;  // [mr_used]
+  const int32_t* row_zp;      // [mr_used]
+  const int32_t* col_sum;     // [nr] (whole panel)
+  int32_t* c;                 // int32 out, or nullptr
+  float* y;                   // float out, or nullptr
+  size_t ldc;                 // elements
+  const float* row_scale;     // [mr_used]     float out only
+  const float* col_scale;     // [nr]          float out only
+  const float* bias;          // [nr] or null  float out only
+};
+using QgemmUkernelFn = void (*)(size_t mr_used, size_t nr_used, size_t kp, const void* a_packed,
+                                const void* b_panel, const QgemmTileOut& out);
+struct QgemmUkernel {
+  QgemmUkernelFn fn;
+  uint8_t mr, nr, kr;
+  QgemmAFormat a_format;
+  bool b_int16;
+};
+
+// ---- fp32 GEMM microkernels ----------------------------------------------------------------
+// A packed as [k][mr] (rows past the tile are zero), B as panels of nr columns [k][nr].
+// y[m][n] (+)= sum_k a(m,k) * b(k,n) for m < mr_used, n < nr_used over kc steps;
+// accumulate=false overwrites y (adding bias if non-null), true adds to it.
+using SgemmUkernelFn = void (*)(size_t mr_used, size_t nr_used, size_t kc, const float* a_packed,
+                                const float* b_panel, float* y, size_t ldy, bool accumulate,
+                                const float* bias);
+struct SgemmUkernel {
+  SgemmUkernelFn fn;
+  uint8_t mr, nr;
+};
+
+// ---- quantization (portable, written to auto-vectorize) ------------------------------------
+// Dynamic per-row uint8 quantization: matches lb_quantize_rows_u8_ref exactly.
+void lb_f32_qu8_quantize_rows__scalar(const float* x, size_t M, size_t K, size_t ldx, uint8_t* q,
+                                      size_t ldq, float* scales, int32_t* zero_points);
+// One contiguous run of QuantizeLinear / DequantizeLinear with one scale and zero point:
+// matches lb_quantize_linear_ref / lb_dequantize_linear_ref exactly.
+void lb_f32_qs8_quantize__scalar(const float* x, int8_t* y, size_t n, float scale, int32_t zp);
+void lb_f32_qu8_quantize__scalar(const float* x, uint8_t* y, size_t n, float scale, int32_t zp);
+void lb_qs8_f32_dequantize__scalar(const int8_t* x, float* y, size_t n, float scale, int32_t zp);
+void lb_qu8_f32_dequantize__scalar(const uint8_t* x, float* y, size_t n, float scale, int32_t zp);
+
+// One table per ISA: what dispatch chooses.
+struct KernelTable {
+  QgemmUkernel qgemm;
+  SgemmUkernel sgemm;
+};
+
+#define LB_DECLARE_QGEMM(name) \
+  void name(size_t, size_t, size_t, const void*, const void*, const QgemmTileOut&)
+#define LB_DECLARE_SGEMM(name) \
+  void name(size_t, size_t, size_t, const float*, const float*, float*, size_t, bool, const float*)
+
+LB_DECLARE_QGEMM(lb_u8_s8_s32_gemm_ukernel_4x4c1__scalar);
+LB_DECLARE_SGEMM(lb_f32_gemm_ukernel_4x4__scalar);
+#if defined(__x86_64__) || defined(_M_X64)
+LB_DECLARE_QGEMM(lb_u8_s8_s32_gemm_ukernel_6x16c2__avx2);
+LB_DECLARE_SGEMM(lb_f32_gemm_ukernel_6x16__avx2);
+LB_DECLARE_QGEMM(lb_u8_s8_s32_gemm_ukernel_8x32c4__avx512vnni);
+LB_DECLARE_SGEMM(lb_f32_gemm_ukernel_14x32__avx512vnni);
+#endif
+#if defined(__aarch64__) || defined(_M_ARM64)
+LB_DECLARE_QGEMM(lb_u8_s8_s32_gemm_ukernel_8x8c1__neon);
+LB_DECLARE_SGEMM(lb_f32_gemm_ukernel_8x12__neon);
+LB_DECLARE_QGEMM(lb_u8_s8_s32_gemm_ukernel_8x8c4__neondot);
+LB_DECLARE_QGEMM(lb_u8_s8_s32_gemm_ukernel_8x8c8__i8mm);
+#endif
+
+}  // namespace lowbit

@@ -1,0 +1,41 @@
+// The references: naive loops that DEFINE lowbit's semantics (rounding, clamping, wrapping).
+// Every kernel is tested against these; none of them is ever on a hot path.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+namespace lowbit {
+
+// ONNX MatMulInteger: c[m,n] = sum_k (a[m,k] - za[m]) * (b(k,n) - zb), wrapping mod 2^32.
+// za[m] = a_zero_points ? a_zero_points[m] : a_zero_point; b(k,n) = b[k*stride_k + n*stride_n].
+void lb_qgemm_ref(size_t M, size_t N, size_t K, const void* a, size_t lda, bool a_signed,
+                  int32_t a_zero_point, const int32_t* a_zero_points, const int8_t* b,
+                  ptrdiff_t stride_k, ptrdiff_t stride_n, int32_t b_zero_point, int32_t* c,
+                  size_t ldc);
+
+// y[m,n] = sum_k a[m,k] * b(k,n) + bias[n], accumulated in double then rounded once (the
+// tolerance of the fp32 kernels is stated against this).
+void lb_f32_gemm_ref(size_t M, size_t N, size_t K, const float* a, size_t lda, const float* b,
+                     ptrdiff_t stride_k, ptrdiff_t stride_n, const float* bias, float* y,
+                     size_t ldy);
+
+// Dynamic per-row asymmetric uint8 quantization (see lowbit.h quantize_rows_u8).
+void lb_quantize_rows_u8_ref(const float* x, size_t M, size_t K, size_t ldx, uint8_t* q,
+                             size_t ldq, float* scales, int32_t* zero_points);
+
+}  // namespace lowbit
+
+namespace lowbit {
+
+// ONNX QuantizeLinear over [outer, channels, inner]: y = saturate(round_half_even(x / scale)
+// + zp); NaN -> zp. T is int8_t or uint8_t.
+template <typename T>
+void lb_quantize_linear_ref(const float* x, T* y, size_t outer, size_t channels, size_t inner,
+                            const float* scales, const int32_t* zero_points);
+// ONNX DequantizeLinear: y = float(x - zp) * scale.
+template <typename T>
+void lb_dequantize_linear_ref(const T* x, float* y, size_t outer, size_t channels, size_t inner,
+                              const float* scales, const int32_t* zero_points);
+
+}  // namespace lowbit

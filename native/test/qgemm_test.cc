@@ -1,0 +1,201 @@
+// Every int8 GEMM kernel against lb_qgemm_ref: the shape catalogue, extreme values, zero
+// points, int8 and uint8 A, [K,N] and [N,K] B, int32 and float outputs, on every ISA here.
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+
+#include "ref/ref.h"
+#include "test-util.h"
+
+namespace lowbit::test {
+namespace {
+
+enum class Fill { random, extreme_max, extreme_min, alternating };
+
+struct Case {
+  size_t M, N, K;
+  bool a_signed;
+  int32_t za, zb;
+  bool b_transposed;  // B given as a row-major [N,K] weight
+  Fill fill;
+};
+
+std::vector<int32_t> run_qgemm(const Case& c, const std::vector<uint8_t>& a,
+                               const std::vector<int8_t>& b, Status* status) {
+  const ptrdiff_t sk = c.b_transposed ? 1 : static_cast<ptrdiff_t>(c.N);
+  const ptrdiff_t sn = c.b_transposed ? static_cast<ptrdiff_t>(c.K) : 1;
+  std::vector<uint8_t> packed(qgemm_packed_b_size(c.K, c.N));
+  EXPECT_EQ(qgemm_pack_b(b.data(), c.K, c.N, sk, sn, packed.data(), packed.size()), Status::ok);
+  std::vector<int32_t> out(c.M * c.N + 1, 0x7eadbeef);  // +1: a canary past the end
+  QgemmArgs args;
+  args.M = c.M;
+  args.a = a.data();
+  args.lda = c.K;
+  args.a_signed = c.a_signed;
+  args.a_zero_point = c.za;
+  args.b_zero_point = c.zb;
+  args.packed_b = packed.data();
+  args.packed_b_size = packed.size();
+  args.c = out.data();
+  args.ldc = c.N;
+  *status = qgemm(args);
+  EXPECT_EQ(out.back(), 0x7eadbeef) << "wrote past the output";
+  out.pop_back();
+  return out;
+}
+
+void check_case(const Case& c, std::mt19937_64& rng) {
+  std::vector<uint8_t> a(c.M * c.K);
+  std::vector<int8_t> b(c.K * c.N);
+  std::uniform_int_distribution<int> byte(0, 255);
+  for (size_t i = 0; i < a.size(); ++i) {
+    switch (c.fill) {
+      case Fill::random: a[i] = static_cast<uint8_t>(byte(rng)); break;
+      case Fill::extreme_max: a[i] = c.a_signed ? 0x7f : 0xff; break;
+      case Fill::extreme_min: a[i] = c.a_signed ? 0x80 : 0xff; break;
+      case Fill::alternating: a[i] = (i & 1) ? 0xff : 0x00; break;
+    }
+  }
+  for (size_t i = 0; i < b.size(); ++i) {
+    switch (c.fill) {
+      case Fill::random: b[i] = static_cast<int8_t>(byte(rng) - 128); break;
+      case Fill::extreme_max: b[i] = 127; break;
+      case Fill::extreme_min: b[i] = -128; break;
+      case Fill::alternating: b[i] = (i & 1) ? -128 : 127; break;
+    }
+  }
+  const ptrdiff_t sk = c.b_transposed ? 1 : static_cast<ptrdiff_t>(c.N);
+  const ptrdiff_t sn = c.b_transposed ? static_cast<ptrdiff_t>(c.K) : 1;
+  std::vector<int32_t> want(c.M * c.N);
+  lb_qgemm_ref(c.M, c.N, c.K, a.data(), c.K, c.a_signed, c.za, nullptr, b.data(), sk, sn, c.zb,
+               want.data(), c.N);
+  Status s;
+  const std::vector<int32_t> got = run_qgemm(c, a, b, &s);
+  ASSERT_EQ(s, Status::ok);
+  for (size_t i = 0; i < want.size(); ++i)
+    ASSERT_EQ(got[i], want[i]) << "isa=" << isa_name(cpu_info().isa) << " M=" << c.M << " N=" << c.N
+                               << " K=" << c.K << " a_signed=" << c.a_signed << " za=" << c.za
+                               << " zb=" << c.zb << " at m=" << i / c.N << " n=" << i % c.N;
+}
+
+const size_t kShapes[] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 15, 16, 17, 31, 33, 63, 64, 65};
+
+TEST(Qgemm, ShapeCatalogueEveryIsa) {
+  std::mt19937_64 rng(seed());
+  for (Isa isa : available_isas()) {
+    IsaScope scope(isa);
+    for (size_t M : kShapes)
+      for (size_t N : {size_t{1}, size_t{7}, size_t{16}, size_t{17}, size_t{33}, size_t{65}})
+        for (size_t K : {size_t{1}, size_t{3}, size_t{4}, size_t{9}, size_t{31}, size_t{64}, size_t{127}}) {
+          const bool sgn = (M + N + K) & 1;
+          check_case({M, N, K, sgn, sgn ? -3 : 17, (K & 2) ? 5 : 0, (N & 1) != 0, Fill::random}, rng);
+        }
+  }
+}
+
+TEST(Qgemm, LargeAndDeepEveryIsa) {
+  std::mt19937_64 rng(seed() + 1);
+  for (Isa isa : available_isas()) {
+    IsaScope scope(isa);
+    check_case({127, 255, 257, false, 0, 0, false, Fill::random}, rng);
+    check_case({64, 1000, 100, true, 4, -7, true, Fill::random}, rng);
+    // Deep K with saturating values: 8192 * 255 * 128 stays exact only if nothing saturates.
+    for (Fill f : {Fill::extreme_max, Fill::extreme_min, Fill::alternating}) {
+      check_case({3, 40, 8192, false, 0, 0, false, f}, rng);
+      check_case({9, 33, 8192, true, 0, 0, true, f}, rng);
+      check_case({2, 17, 8192, false, 255, -128, false, f}, rng);
+      check_case({2, 17, 8192, true, -128, 127, false, f}, rng);
+    }
+  }
+}
+
+TEST(Qgemm, AvxTwoSaturationTrap) {
+  // A = 255 with B = -128 everywhere: a vpmaddubsw pair sum would be -65280 and saturate.
+  std::mt19937_64 rng(seed());
+  for (Isa isa : available_isas()) {
+    IsaScope scope(isa);
+    check_case({5, 35, 4097, false, 0, 0, false, Fill::extreme_min}, rng);
+  }
+}
+
+TEST(Qgemm, RejectsStaleAndCorruptPacks) {
+  const size_t K = 40, N = 24;
+  std::vector<int8_t> b(K * N, 1);
+  std::vector<uint8_t> a(K, 2);
+  std::vector<int32_t> c(N);
+  const auto isas = available_isas();
+  IsaScope scope(isas.back());
+  std::vector<uint8_t> packed(qgemm_packed_b_size(K, N));
+  ASSERT_EQ(qgemm_pack_b(b.data(), K, N, N, 1, packed.data(), packed.size()), Status::ok);
+  ASSERT_EQ(qgemm_pack_b(b.data(), K, N, N, 1, packed.data(), packed.size() - 1), Status::buffer_too_small);
+  QgemmArgs args;
+  args.M = 1;
+  args.a = a.data();
+  args.lda = K;
+  args.packed_b = packed.data();
+  args.packed_b_size = packed.size();
+  args.c = c.data();
+  args.ldc = N;
+  ASSERT_EQ(qgemm(args), Status::ok);
+  args.packed_b_size = packed.size() - 1;
+  EXPECT_EQ(qgemm(args), Status::stale_pack);
+  args.packed_b_size = packed.size();
+  for (size_t byte = 0; byte < 64; ++byte) {  // any header byte flipped is caught
+    std::vector<uint8_t> bad = packed;
+    bad[byte] ^= 0x40;
+    args.packed_b = bad.data();
+    EXPECT_EQ(qgemm(args), Status::stale_pack) << "header byte " << byte;
+  }
+  if (isas.size() > 1) {
+    args.packed_b = packed.data();
+    ASSERT_EQ(set_isa(isas.front()), Status::ok);
+    EXPECT_EQ(qgemm(args), Status::stale_pack);
+  }
+}
+
+TEST(Qgemm, FloatEpilogueMatchesIntegerPathOnEveryIsa) {
+  std::mt19937_64 rng(seed() + 2);
+  const size_t M = 13, N = 45, K = 77;
+  std::vector<float> x(M * K), bias(N), wscale(N);
+  std::normal_distribution<float> g(0.f, 1.f);
+  for (auto& v : x) v = g(rng);
+  x[5] = 40.f;  // an outlier in row 0
+  for (size_t n = 0; n < N; ++n) { bias[n] = g(rng); wscale[n] = 0.01f + 0.001f * n; }
+  std::vector<int8_t> w(N * K);
+  for (auto& v : w) v = static_cast<int8_t>(static_cast<int>(rng() % 256) - 128);
+  std::vector<uint8_t> q(M * K);
+  std::vector<float> ascale(M);
+  std::vector<int32_t> azp(M);
+  ASSERT_EQ(quantize_rows_u8(x.data(), M, K, K, q.data(), K, ascale.data(), azp.data()), Status::ok);
+  // Expected: exact integer GEMM, then the documented float epilogue order.
+  std::vector<int32_t> acc(M * N);
+  lb_qgemm_ref(M, N, K, q.data(), K, false, 0, azp.data(), w.data(), 1, K, 0, acc.data(), N);
+  std::vector<float> want(M * N);
+  for (size_t m = 0; m < M; ++m)
+    for (size_t n = 0; n < N; ++n)
+      want[m * N + n] = static_cast<float>(acc[m * N + n]) * ascale[m] * wscale[n] + bias[n];
+  for (Isa isa : available_isas()) {
+    IsaScope scope(isa);
+    std::vector<uint8_t> packed(qgemm_packed_b_size(K, N));
+    ASSERT_EQ(qgemm_pack_b(w.data(), K, N, 1, K, packed.data(), packed.size()), Status::ok);
+    std::vector<float> y(M * N);
+    QgemmArgs args;
+    args.M = M;
+    args.a = q.data();
+    args.lda = K;
+    args.a_zero_points = azp.data();
+    args.packed_b = packed.data();
+    args.packed_b_size = packed.size();
+    args.y = y.data();
+    args.a_scales = ascale.data();
+    args.b_scales = wscale.data();
+    args.bias = bias.data();
+    args.ldc = N;
+    ASSERT_EQ(qgemm(args), Status::ok);
+    for (size_t i = 0; i < y.size(); ++i)
+      ASSERT_EQ(std::memcmp(&y[i], &want[i], 4), 0) << isa_name(isa) << " at " << i << ": " << y[i] << " vs " << want[i];
+  }
+}
+
+}  // namespace
+}  // namespace lowbit::test
