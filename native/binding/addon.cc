@@ -119,7 +119,7 @@ class Task : public Napi::AsyncWorker {
 template <typename T>
 std::shared_ptr<std::vector<T>> copy_of(const View<T>& v, size_t n) {
   auto out = std::make_shared<std::vector<T>>(n);
-  if (n) std::memcpy(out->data(), v.data, n * sizeof(T));
+  if (n != 0) std::memcpy(out->data(), v.data, n * sizeof(T));
   return out;
 }
 
@@ -250,7 +250,7 @@ Napi::Value MatmulInteger(const Napi::CallbackInfo& info) {
   if (a_signed) {
     View<int8_t> a = typed<int8_t>(info[0], napi_int8_array, M * K, "a");
     a_copy = std::make_shared<std::vector<uint8_t>>(M * K);
-    if (M * K) std::memcpy(a_copy->data(), a.data, M * K);
+    if (M != 0 && K != 0) std::memcpy(a_copy->data(), a.data, M * K);
   } else {
     a_copy = copy_of(typed<uint8_t>(info[0], napi_uint8_array, M * K, "a"), M * K);
   }

@@ -1,0 +1,10 @@
+export { Tensor } from './tensor.js';
+export type { DType, TypedArray } from './tensor.js';
+export { QuantizedTensor, quantize, dequantize, quantizeLinear, dequantizeLinear } from './quantize.js';
+export type { QuantizeOptions, QuantizeLinearOptions, QuantFormat } from './quantize.js';
+export { linear, linearSync, matmulInteger, matmulIntegerSync, repack } from './ops.js';
+export { compare } from './metrics.js';
+export type { Comparison } from './metrics.js';
+export { cpu, setIsa, setThreads } from './cpu.js';
+export type { CpuInfo } from './cpu.js';
+export { LowbitError } from './errors.js';

@@ -1,0 +1,141 @@
+// linear and matmulInteger over the native GEMMs, with weights packed once and cached.
+import { native } from './native.js';
+import { QuantizedTensor } from './quantize.js';
+import { Tensor, describe, expectTensor } from './tensor.js';
+
+interface Packed { isa: string; packed: Uint8Array; scales: Float32Array | null; N: number; K: number }
+
+// Packs live beside the weight object; a pack made for another ISA (after setIsa) is replaced.
+const packs = new WeakMap<object, Packed>();
+
+function currentIsa(): string {
+  return native._cpu().isa;
+}
+
+function packWeight(w: Tensor | QuantizedTensor, name: string, isa: string): Packed {
+  if (w instanceof QuantizedTensor) {
+    if (w.format !== 'int8') throw new RangeError(`${name}: format ${w.format} is not supported by linear yet`);
+    if (!w.symmetric) {
+      throw new RangeError(`${name}: linear needs symmetric int8 weights (quantize with symmetric: true)`);
+    }
+    const [N, K] = w.dims;
+    // B = wᵀ: b(k, n) = w[n * K + k]
+    const packed = native._packB('int8', w.data as Int8Array, K, N, 1, K);
+    return { isa, packed, scales: w.scales as Float32Array, N, K };
+  }
+  expectTensor(w, name, ['float32'], 2);
+  const [N, K] = w.dims;
+  const packed = native._packB('float32', w.data as Float32Array, K, N, 1, K);
+  return { isa, packed, scales: null, N, K };
+}
+
+function packedFor(w: Tensor | QuantizedTensor, name: string): Packed {
+  if (!(w instanceof Tensor) && !(w instanceof QuantizedTensor)) {
+    throw new TypeError(`${name} must be a Tensor or QuantizedTensor, got ${describe(w)}`);
+  }
+  if (w instanceof Tensor) expectTensor(w, name, ['float32'], 2);
+  const isa = currentIsa();
+  let p = packs.get(w);
+  if (!p || p.isa !== isa) {
+    p = packWeight(w, name, isa);
+    packs.set(w, p);
+  }
+  return p;
+}
+
+/**
+ * Packs a weight now (and again after its data was changed): linear and matmulInteger pack
+ * on first use and cache the result on the weight object, treating weights as constants.
+ */
+export function repack(w: Tensor | QuantizedTensor): void {
+  packs.delete(w);
+  if (w instanceof Tensor && (w.type === 'int8')) packedB(w);
+  else packedFor(w, 'w');
+}
+
+function linearArgs(x: Tensor, w: Tensor | QuantizedTensor, bias: Tensor | undefined) {
+  expectTensor(x, 'x', ['float32']);
+  if (x.dims.length < 1) throw new RangeError('x must have at least one dimension [..., K]');
+  const p = packedFor(w, 'w');
+  const K = x.dims[x.dims.length - 1];
+  if (K !== p.K) {
+    throw new RangeError(`x's last dimension is ${K} but w is [${p.N}, ${p.K}]: they must agree on K`);
+  }
+  const M = K === 0 ? x.dims.slice(0, -1).reduce((a, b) => a * b, 1) : x.size / K;
+  let b: Float32Array | null = null;
+  if (bias !== undefined && bias !== null) {
+    expectTensor(bias, 'bias', ['float32'], 1);
+    if (bias.dims[0] !== p.N) throw new RangeError(`bias has ${bias.dims[0]} values, w has N = ${p.N}`);
+    b = bias.data as Float32Array;
+  }
+  const y = new Float32Array(M * p.N);
+  return { M, K, p, b, y, dims: [...x.dims.slice(0, -1), p.N] };
+}
+
+/**
+ * y = x · wᵀ + bias. x float32 [..., K]; w float32 [N, K] (fp32 GEMM) or an int8
+ * QuantizedTensor (x is quantized per row to uint8 on the fly, integer GEMM, float epilogue).
+ * Runs on the calling thread: use `linear` for large work.
+ */
+export function linearSync(x: Tensor, w: Tensor | QuantizedTensor, bias?: Tensor): Tensor {
+  const a = linearArgs(x, w, bias);
+  native._linear(x.data as Float32Array, a.M, a.K, a.p.packed, a.p.scales, a.b, a.y, false);
+  return new Tensor('float32', a.y, a.dims);
+}
+
+/** linearSync off the main thread. x and bias are copied at the call: later changes are not seen. */
+export async function linear(x: Tensor, w: Tensor | QuantizedTensor, bias?: Tensor): Promise<Tensor> {
+  const a = linearArgs(x, w, bias);
+  await native._linear(x.data as Float32Array, a.M, a.K, a.p.packed, a.p.scales, a.b, a.y, true);
+  return new Tensor('float32', a.y, a.dims);
+}
+
+function packedB(b: Tensor): Packed {
+  const isa = currentIsa();
+  let p = packs.get(b);
+  if (!p || p.isa !== isa) {
+    const [K, N] = b.dims;
+    p = { isa, packed: native._packB('int8', b.data as Int8Array, K, N, N, 1), scales: null, N, K };
+    packs.set(b, p);
+  }
+  return p;
+}
+
+function matmulArgs(a: Tensor, b: Tensor, aZeroPoint: number, bZeroPoint: number) {
+  expectTensor(a, 'a', ['uint8', 'int8'], 2);
+  expectTensor(b, 'b', ['int8'], 2);
+  const [M, K] = a.dims;
+  if (b.dims[0] !== K) {
+    throw new RangeError(`a is [${M}, ${K}] and b is [${b.dims.join(', ')}]: b must have K = ${K} rows`);
+  }
+  const signed = a.type === 'int8';
+  const [lo, hi] = signed ? [-128, 127] : [0, 255];
+  if (!Number.isInteger(aZeroPoint) || aZeroPoint < lo || aZeroPoint > hi) {
+    throw new RangeError(`aZeroPoint must be an integer in [${lo}, ${hi}] for ${a.type} a, got ${aZeroPoint}`);
+  }
+  if (!Number.isInteger(bZeroPoint) || bZeroPoint < -128 || bZeroPoint > 127) {
+    throw new RangeError(`bZeroPoint must be an integer in [-128, 127], got ${bZeroPoint}`);
+  }
+  const p = packedB(b);
+  return { M, K, N: p.N, signed, p, c: new Int32Array(M * p.N) };
+}
+
+/**
+ * ONNX MatMulInteger: c[m, n] = Σ_k (a[m, k] − aZeroPoint)(b[k, n] − bZeroPoint), exact int32
+ * (wrapping like int32 accumulation would, for K beyond ~33,000 of extreme values).
+ * a uint8|int8 [M, K], b int8 [K, N] (packed on first use and cached: see repack).
+ */
+export function matmulIntegerSync(a: Tensor, b: Tensor, aZeroPoint = 0, bZeroPoint = 0): Tensor {
+  const m = matmulArgs(a, b, aZeroPoint, bZeroPoint);
+  native._matmulInteger(a.data as Uint8Array | Int8Array, m.signed, m.M, m.K, aZeroPoint, m.p.packed,
+    bZeroPoint, m.c, false);
+  return new Tensor('int32', m.c, [m.M, m.N]);
+}
+
+/** matmulIntegerSync off the main thread; a is copied at the call. */
+export async function matmulInteger(a: Tensor, b: Tensor, aZeroPoint = 0, bZeroPoint = 0): Promise<Tensor> {
+  const m = matmulArgs(a, b, aZeroPoint, bZeroPoint);
+  await native._matmulInteger(a.data as Uint8Array | Int8Array, m.signed, m.M, m.K, aZeroPoint, m.p.packed,
+    bZeroPoint, m.c, true);
+  return new Tensor('int32', m.c, [m.M, m.N]);
+}

@@ -1,0 +1,209 @@
+// quantize / dequantize, and ONNX QuantizeLinear / DequantizeLinear.
+import { native } from './native.js';
+import { Tensor, describe, expectTensor } from './tensor.js';
+
+export type QuantFormat = 'int8' | 'int4' | 'q4_0' | 'q4_1' | 'q8_0';
+
+export interface QuantizeOptions {
+  bits: 8 | 4;
+  /** Default true: int8 values, zero point 0. false: uint8 values with a zero point per group. */
+  symmetric?: boolean;
+  /** Values per scale along the last axis; -1 = one scale per row (per-channel). */
+  groupSize?: number;
+  format?: 'q4_0' | 'q4_1' | 'q8_0';
+}
+
+/**
+ * A quantized weight [N, K]: packed values plus scales (and zero points when asymmetric).
+ * Treat it as immutable: linear() packs it for the kernels on first use and caches that.
+ */
+export class QuantizedTensor {
+  readonly dims: readonly number[];
+  readonly bits: 8 | 4;
+  readonly format: QuantFormat;
+  readonly groupSize: number;
+  readonly symmetric: boolean;
+  readonly data: Uint8Array | Int8Array;
+  readonly scales?: Float32Array | Uint16Array;
+  readonly zeroPoints?: Uint8Array;
+
+  constructor(init: {
+    dims: readonly number[]; bits: 8 | 4; format: QuantFormat; groupSize: number; symmetric: boolean;
+    data: Uint8Array | Int8Array; scales?: Float32Array | Uint16Array; zeroPoints?: Uint8Array;
+  }) {
+    if (init.format !== 'int8') {
+      throw new RangeError(`format ${String(init.format)} is not supported by this version of lowbit (int8 only)`);
+    }
+    if (init.bits !== 8) throw new RangeError(`bits must be 8 for format int8, got ${String(init.bits)}`);
+    if (init.dims.length !== 2) throw new RangeError(`dims must be [N, K], got [${init.dims.join(', ')}]`);
+    const [N, K] = init.dims;
+    if (!Number.isSafeInteger(N) || !Number.isSafeInteger(K) || N < 0 || K < 0) {
+      throw new RangeError(`dims must be non-negative integers, got [${init.dims.join(', ')}]`);
+    }
+    if (init.groupSize !== -1) throw new RangeError('int8 weights are per-channel: groupSize must be -1');
+    const want = init.symmetric ? Int8Array : Uint8Array;
+    if (!(init.data instanceof want)) {
+      throw new TypeError(`data must be an ${want.name} for ${init.symmetric ? '' : 'a'}symmetric int8, got ${describe(init.data)}`);
+    }
+    if (init.data.length !== N * K) throw new RangeError(`data has ${init.data.length} values, dims need ${N * K}`);
+    if (!(init.scales instanceof Float32Array) || init.scales.length !== N) {
+      throw new RangeError(`scales must be a Float32Array of length N = ${N}`);
+    }
+    if (!init.symmetric && (!(init.zeroPoints instanceof Uint8Array) || init.zeroPoints.length !== N)) {
+      throw new RangeError(`zeroPoints must be a Uint8Array of length N = ${N} for asymmetric int8`);
+    }
+    this.dims = Object.freeze([N, K]);
+    this.bits = 8;
+    this.format = 'int8';
+    this.groupSize = -1;
+    this.symmetric = init.symmetric;
+    this.data = init.data;
+    this.scales = init.scales;
+    if (!init.symmetric) this.zeroPoints = init.zeroPoints;
+  }
+}
+
+/**
+ * Quantizes a float32 weight [N, K] (one row per output channel).
+ * 8-bit: per-channel scales; symmetric → int8 with scale = max|w| / 127; asymmetric → uint8
+ * over [min(0, min w), max(0, max w)] with a zero point per row. Values are rounded with
+ * ONNX QuantizeLinear's rule (x / scale, half to even, saturate). Non-finite weights throw.
+ */
+export function quantize(x: Tensor, opts: QuantizeOptions): QuantizedTensor {
+  expectTensor(x, 'x', ['float32'], 2);
+  if (opts === null || typeof opts !== 'object') throw new TypeError('opts must be an object with bits');
+  const { bits, symmetric = true, groupSize, format } = opts;
+  if (bits !== 8 && bits !== 4) throw new RangeError(`opts.bits must be 8 or 4, got ${String(bits)}`);
+  if (typeof symmetric !== 'boolean') throw new TypeError('opts.symmetric must be a boolean');
+  if (format !== undefined) {
+    throw new RangeError(`opts.format '${String(format)}' (ggml blocks) is not supported by this version of lowbit`);
+  }
+  if (bits === 4) throw new RangeError('opts.bits 4 (blockwise int4) is not supported by this version of lowbit');
+  if (groupSize !== undefined && groupSize !== -1) {
+    throw new RangeError(`opts.groupSize must be -1 (per-channel) for 8-bit, got ${String(groupSize)}`);
+  }
+  const [N, K] = x.dims;
+  const w = x.data as Float32Array;
+  const scales = new Float32Array(N);
+  const zps = new Int32Array(N);
+  for (let n = 0; n < N; n++) {
+    let lo = 0;
+    let hi = 0;
+    for (let k = n * K, end = k + K; k < end; k++) {
+      const v = w[k];
+      if (!Number.isFinite(v)) {
+        throw new RangeError(`x[${n}, ${k - n * K}] is ${v}: weights must be finite to be quantized`);
+      }
+      if (v < lo) lo = v;
+      else if (v > hi) hi = v;
+    }
+    if (symmetric) {
+      const amax = Math.max(-lo, hi);
+      scales[n] = amax === 0 ? 1 : Math.fround(Math.fround(amax) / 127);
+    } else {
+      // Same construction as the dynamic activation quantizer: finite for every finite row.
+      let s = Math.fround(Math.fround(hi / 255) - Math.fround(lo / 255));
+      if (s === 0) s = 1;
+      scales[n] = s;
+      zps[n] = Math.min(255, Math.max(0, roundHalfEven(Math.fround(-lo / s))));
+    }
+  }
+  const data = symmetric ? new Int8Array(N * K) : new Uint8Array(N * K);
+  native._quantizeLinear(w, data, 1, N, K, scales, symmetric ? null : zps);
+  return new QuantizedTensor({
+    dims: [N, K], bits: 8, format: 'int8', groupSize: -1, symmetric, data, scales,
+    zeroPoints: symmetric ? undefined : Uint8Array.from(zps),
+  });
+}
+
+/** Back to float32 [N, K]: (q - zeroPoint) * scale. */
+export function dequantize(q: QuantizedTensor): Tensor {
+  if (!(q instanceof QuantizedTensor)) throw new TypeError(`q must be a QuantizedTensor, got ${describe(q)}`);
+  const [N, K] = q.dims;
+  const y = new Float32Array(N * K);
+  const zps = q.zeroPoints ? Int32Array.from(q.zeroPoints) : null;
+  native._dequantizeLinear(q.data, y, 1, N, K, q.scales as Float32Array, zps);
+  return new Tensor('float32', y, [N, K]);
+}
+
+export interface QuantizeLinearOptions {
+  /** Axis of per-channel scales; ignored for a single scale. Default 1 (ONNX), negative counts from the end. */
+  axis?: number;
+  /** Output type when no zero point tensor says it: default 'uint8' (ONNX). */
+  type?: 'int8' | 'uint8';
+}
+
+/**
+ * ONNX QuantizeLinear: y = saturate(round_half_even(x / scale) + zeroPoint), bit-exact with
+ * onnxruntime for finite inputs; NaN maps to the zero point. scale: a number, or a float32
+ * Tensor with one scale per slice along `axis`.
+ */
+export function quantizeLinear(x: Tensor, scale: number | Tensor, zeroPoint?: number | Tensor,
+  opts: QuantizeLinearOptions = {}): Tensor {
+  expectTensor(x, 'x', ['float32']);
+  const type = zeroPoint instanceof Tensor ? zeroPoint.type : (opts.type ?? 'uint8');
+  if (type !== 'int8' && type !== 'uint8') throw new TypeError(`zeroPoint must be int8 or uint8, got ${type}`);
+  const p = perAxis(x, scale, zeroPoint, opts.axis, type);
+  const y = type === 'int8' ? new Int8Array(x.size) : new Uint8Array(x.size);
+  native._quantizeLinear(x.data as Float32Array, y, p.outer, p.channels, p.inner, p.scales, p.zps);
+  return new Tensor(type, y, x.dims);
+}
+
+/** ONNX DequantizeLinear: y = (x - zeroPoint) * scale, float32. */
+export function dequantizeLinear(x: Tensor, scale: number | Tensor, zeroPoint?: number | Tensor,
+  opts: Pick<QuantizeLinearOptions, 'axis'> = {}): Tensor {
+  expectTensor(x, 'x', ['int8', 'uint8']);
+  if (zeroPoint instanceof Tensor && zeroPoint.type !== x.type) {
+    throw new TypeError(`zeroPoint must have x's type ${x.type}, got ${zeroPoint.type}`);
+  }
+  const p = perAxis(x, scale, zeroPoint, opts.axis, x.type as 'int8' | 'uint8');
+  const y = new Float32Array(x.size);
+  native._dequantizeLinear(x.data as Int8Array | Uint8Array, y, p.outer, p.channels, p.inner, p.scales, p.zps);
+  return new Tensor('float32', y, x.dims);
+}
+
+function perAxis(x: Tensor, scale: number | Tensor, zeroPoint: number | Tensor | undefined,
+  axisOpt: number | undefined, type: 'int8' | 'uint8') {
+  const [lo, hi] = type === 'int8' ? [-128, 127] : [0, 255];
+  let scales: Float32Array;
+  if (typeof scale === 'number') {
+    scales = Float32Array.of(scale);
+  } else {
+    expectTensor(scale, 'scale', ['float32']);
+    scales = scale.data as Float32Array;
+  }
+  for (const s of scales) {
+    if (!Number.isFinite(s) || s <= 0) throw new RangeError(`scale must be finite and positive, got ${s}`);
+  }
+  const channels = scales.length;
+  let zps: Int32Array | null = null;
+  if (typeof zeroPoint === 'number') {
+    if (!Number.isInteger(zeroPoint) || zeroPoint < lo || zeroPoint > hi) {
+      throw new RangeError(`zeroPoint must be an integer in [${lo}, ${hi}], got ${zeroPoint}`);
+    }
+    zps = new Int32Array(channels).fill(zeroPoint);
+  } else if (zeroPoint !== undefined) {
+    expectTensor(zeroPoint, 'zeroPoint', ['int8', 'uint8']);
+    if (zeroPoint.size !== channels) {
+      throw new RangeError(`zeroPoint has ${zeroPoint.size} values but scale has ${channels}`);
+    }
+    zps = Int32Array.from(zeroPoint.data as Int8Array | Uint8Array);
+  }
+  if (channels === 1) return { outer: 1, channels: 1, inner: x.size, scales, zps };
+  const rank = x.dims.length;
+  const axis = axisOpt === undefined ? 1 : axisOpt < 0 ? axisOpt + rank : axisOpt;
+  if (!Number.isInteger(axis) || axis < 0 || axis >= rank) {
+    throw new RangeError(`axis ${String(axisOpt)} is out of range for x of rank ${rank}`);
+  }
+  if (x.dims[axis] !== channels) {
+    throw new RangeError(`scale has ${channels} values but x.dims[${axis}] is ${x.dims[axis]}`);
+  }
+  const outer = x.dims.slice(0, axis).reduce((a, b) => a * b, 1);
+  const inner = x.dims.slice(axis + 1).reduce((a, b) => a * b, 1);
+  return { outer, channels, inner, scales, zps };
+}
+
+export function roundHalfEven(v: number): number {
+  const r = Math.round(v);
+  return Math.abs(v % 1) === 0.5 && r % 2 !== 0 ? r - 1 : r;
+}
