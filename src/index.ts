@@ -3,6 +3,7 @@ export type { DType, TypedArray } from './tensor.js';
 export { QuantizedTensor, quantize, dequantize, quantizeLinear, dequantizeLinear } from './quantize.js';
 export type { QuantizeOptions, QuantizeLinearOptions, QuantFormat } from './quantize.js';
 export { linear, linearSync, matmulInteger, matmulIntegerSync, repack } from './ops.js';
+export type { SyncOptions } from './ops.js';
 export { compare } from './metrics.js';
 export type { Comparison } from './metrics.js';
 export { cpu, setIsa, setThreads } from './cpu.js';

@@ -11,6 +11,7 @@ export interface NativeAddon {
     arch: string; isa: string; available: string[]; built: string[]; features: string[];
     threads: number; physicalCores: number;
   };
+  _isa(): string;
   _initError(): string | null;
   _setIsa(name: string): void;
   _setThreads(n: number): void;

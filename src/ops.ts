@@ -1,7 +1,7 @@
 // linear and matmulInteger over the native GEMMs, with weights packed once and cached.
 import { native } from './native.js';
 import { QuantizedTensor } from './quantize.js';
-import { Tensor, describe, expectTensor } from './tensor.js';
+import { Tensor, describe, expectTensor, shapeSize } from './tensor.js';
 
 interface Packed { isa: string; packed: Uint8Array; scales: Float32Array | null; N: number; K: number }
 
@@ -9,7 +9,7 @@ interface Packed { isa: string; packed: Uint8Array; scales: Float32Array | null;
 const packs = new WeakMap<object, Packed>();
 
 function currentIsa(): string {
-  return native._cpu().isa;
+  return native._isa();
 }
 
 function packWeight(w: Tensor | QuantizedTensor, name: string, isa: string): Packed {
@@ -53,7 +53,33 @@ export function repack(w: Tensor | QuantizedTensor): void {
   else packedFor(w, 'w');
 }
 
-function linearArgs(x: Tensor, w: Tensor | QuantizedTensor, bias: Tensor | undefined) {
+/** Options of the sync forms. */
+export interface SyncOptions {
+  /**
+   * Write the result here instead of a new tensor: saves allocating (and page-faulting) a
+   * fresh output per call in a loop. Must have the result's type and dims and must not share
+   * memory with an input. Sync forms only: an async call cannot guard memory it does not own.
+   */
+  out?: Tensor;
+}
+
+function outputFor(out: Tensor | undefined, type: 'float32' | 'int32', dims: number[], inputs: Tensor[]) {
+  if (out === undefined) return type === 'float32' ? new Float32Array(shapeSize(dims)) : new Int32Array(shapeSize(dims));
+  expectTensor(out, 'opts.out', [type]);
+  if (out.dims.length !== dims.length || out.dims.some((d, i) => d !== dims[i])) {
+    throw new RangeError(`opts.out must be [${dims.join(', ')}], got [${out.dims.join(', ')}]`);
+  }
+  for (const t of inputs) {
+    if (t.data.buffer === out.data.buffer &&
+        t.data.byteOffset < out.data.byteOffset + out.data.byteLength &&
+        out.data.byteOffset < t.data.byteOffset + t.data.byteLength) {
+      throw new RangeError('opts.out shares memory with an input');
+    }
+  }
+  return out.data as Float32Array | Int32Array;
+}
+
+function linearArgs(x: Tensor, w: Tensor | QuantizedTensor, bias: Tensor | undefined, out?: Tensor) {
   expectTensor(x, 'x', ['float32']);
   if (x.dims.length < 1) throw new RangeError('x must have at least one dimension [..., K]');
   const p = packedFor(w, 'w');
@@ -68,8 +94,10 @@ function linearArgs(x: Tensor, w: Tensor | QuantizedTensor, bias: Tensor | undef
     if (bias.dims[0] !== p.N) throw new RangeError(`bias has ${bias.dims[0]} values, w has N = ${p.N}`);
     b = bias.data as Float32Array;
   }
-  const y = new Float32Array(M * p.N);
-  return { M, K, p, b, y, dims: [...x.dims.slice(0, -1), p.N] };
+  const dims = [...x.dims.slice(0, -1), p.N];
+  const inputs = [x, ...(bias ? [bias] : []), ...(w instanceof Tensor ? [w] : [])];
+  const y = outputFor(out, 'float32', dims, inputs) as Float32Array;
+  return { M, K, p, b, y, dims };
 }
 
 /**
@@ -77,10 +105,10 @@ function linearArgs(x: Tensor, w: Tensor | QuantizedTensor, bias: Tensor | undef
  * QuantizedTensor (x is quantized per row to uint8 on the fly, integer GEMM, float epilogue).
  * Runs on the calling thread: use `linear` for large work.
  */
-export function linearSync(x: Tensor, w: Tensor | QuantizedTensor, bias?: Tensor): Tensor {
-  const a = linearArgs(x, w, bias);
+export function linearSync(x: Tensor, w: Tensor | QuantizedTensor, bias?: Tensor, opts: SyncOptions = {}): Tensor {
+  const a = linearArgs(x, w, bias, opts.out);
   native._linear(x.data as Float32Array, a.M, a.K, a.p.packed, a.p.scales, a.b, a.y, false);
-  return new Tensor('float32', a.y, a.dims);
+  return opts.out ?? new Tensor('float32', a.y, a.dims);
 }
 
 /** linearSync off the main thread. x and bias are copied at the call: later changes are not seen. */
@@ -101,7 +129,7 @@ function packedB(b: Tensor): Packed {
   return p;
 }
 
-function matmulArgs(a: Tensor, b: Tensor, aZeroPoint: number, bZeroPoint: number) {
+function matmulArgs(a: Tensor, b: Tensor, aZeroPoint: number, bZeroPoint: number, out?: Tensor) {
   expectTensor(a, 'a', ['uint8', 'int8'], 2);
   expectTensor(b, 'b', ['int8'], 2);
   const [M, K] = a.dims;
@@ -117,7 +145,7 @@ function matmulArgs(a: Tensor, b: Tensor, aZeroPoint: number, bZeroPoint: number
     throw new RangeError(`bZeroPoint must be an integer in [-128, 127], got ${bZeroPoint}`);
   }
   const p = packedB(b);
-  return { M, K, N: p.N, signed, p, c: new Int32Array(M * p.N) };
+  return { M, K, N: p.N, signed, p, c: outputFor(out, 'int32', [M, p.N], [a, b]) as Int32Array };
 }
 
 /**
@@ -125,11 +153,12 @@ function matmulArgs(a: Tensor, b: Tensor, aZeroPoint: number, bZeroPoint: number
  * (wrapping like int32 accumulation would, for K beyond ~33,000 of extreme values).
  * a uint8|int8 [M, K], b int8 [K, N] (packed on first use and cached: see repack).
  */
-export function matmulIntegerSync(a: Tensor, b: Tensor, aZeroPoint = 0, bZeroPoint = 0): Tensor {
-  const m = matmulArgs(a, b, aZeroPoint, bZeroPoint);
+export function matmulIntegerSync(a: Tensor, b: Tensor, aZeroPoint = 0, bZeroPoint = 0,
+  opts: SyncOptions = {}): Tensor {
+  const m = matmulArgs(a, b, aZeroPoint, bZeroPoint, opts.out);
   native._matmulInteger(a.data as Uint8Array | Int8Array, m.signed, m.M, m.K, aZeroPoint, m.p.packed,
     bZeroPoint, m.c, false);
-  return new Tensor('int32', m.c, [m.M, m.N]);
+  return opts.out ?? new Tensor('int32', m.c, [m.M, m.N]);
 }
 
 /** matmulIntegerSync off the main thread; a is copied at the call. */

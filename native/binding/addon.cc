@@ -146,6 +146,10 @@ Napi::Value Cpu(const Napi::CallbackInfo& info) {
   return o;
 }
 
+Napi::Value CurrentIsa(const Napi::CallbackInfo& info) {
+  return Napi::String::New(info.Env(), lowbit::isa_name(lowbit::cpu_info().isa));
+}
+
 Napi::Value InitError(const Napi::CallbackInfo& info) {
   const Status s = lowbit::init_status();
   if (s == Status::ok) return info.Env().Null();
@@ -288,49 +292,19 @@ Napi::Value Linear(const Napi::CallbackInfo& info) {
   View<float> y = typed<float>(info[6], napi_float32_array, M * N, "output");
   const bool async = info[7].ToBoolean();
 
-  const uint8_t* packed_data = packed.data;
-  const size_t packed_size = packed.length;
-  const float* w_scale_data = w_scales.data;
-  float* y_data = y.data;
-  auto run = [=](const float* xd, const float* biasd) -> Status {
-    if (!int8) {
-      lowbit::SgemmArgs a;
-      a.M = M;
-      a.a = xd;
-      a.lda = K;
-      a.packed_b = packed_data;
-      a.packed_b_size = packed_size;
-      a.bias = biasd;
-      a.y = y_data;
-      a.ldy = N;
-      return lowbit::sgemm(a);
-    }
-    std::vector<uint8_t> q;
-    std::vector<float> scales;
-    std::vector<int32_t> zps;
-    try {
-      q.resize(M * K);
-      scales.resize(M);
-      zps.resize(M);
-    } catch (const std::bad_alloc&) {
-      return Status::out_of_memory;
-    }
-    if (Status s = lowbit::quantize_rows_u8(xd, M, K, K, q.data(), K, scales.data(), zps.data());
-        s != Status::ok)
-      return s;
-    lowbit::QgemmArgs a;
-    a.M = M;
-    a.a = q.data();
-    a.lda = K;
-    a.a_zero_points = zps.data();
-    a.packed_b = packed_data;
-    a.packed_b_size = packed_size;
-    a.y = y_data;
-    a.a_scales = scales.data();
-    a.b_scales = w_scale_data;
+  lowbit::LinearArgs args;
+  args.M = M;
+  args.ldx = K;
+  args.packed_w = packed.data;
+  args.packed_w_size = packed.length;
+  args.w_scales = w_scales.data;
+  args.y = y.data;
+  args.ldy = N;
+  auto run = [args](const float* xd, const float* biasd) {
+    lowbit::LinearArgs a = args;
+    a.x = xd;
     a.bias = biasd;
-    a.ldc = N;
-    return lowbit::qgemm(a);
+    return lowbit::linear(a);
   };
   if (!async) {
     check(env, run(x.data, bias.data), "linear");
@@ -404,6 +378,7 @@ Napi::Value DequantizeLinear(const Napi::CallbackInfo& info) {
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("_cpu", Napi::Function::New(env, Cpu));
+  exports.Set("_isa", Napi::Function::New(env, CurrentIsa));
   exports.Set("_initError", Napi::Function::New(env, InitError));
   exports.Set("_setIsa", Napi::Function::New(env, SetIsa));
   exports.Set("_setThreads", Napi::Function::New(env, SetThreads));

@@ -15,6 +15,7 @@
 
 #include "../dispatch/dispatch.h"
 #include "packed.h"
+#include "scratch.h"
 #include "threadpool.h"
 
 namespace lowbit {
@@ -40,6 +41,71 @@ size_t qgemm_layout(const QgemmUkernel& uk, size_t K, size_t N, PackedHeader* h)
 
 // Too large to address, or to be a sane tensor: refuse before any size arithmetic can wrap.
 bool dims_ok(size_t a, size_t b) { return a <= (size_t{1} << 31) && b <= (size_t{1} << 31); }
+
+// Bool-free integer sum of Au over one row (auto-vectorizes).
+uint32_t row_sum(const uint8_t* src, size_t K, uint8_t flip) {
+  uint32_t sum = 0;
+  for (size_t k = 0; k < K; ++k) sum += static_cast<uint8_t>(src[k] ^ flip);
+  return sum;
+}
+
+// Row r of an A tile in the kernel's layout [k/kr][mr][kr]; src == nullptr writes zeros.
+// Returns the sum of Au over the row. Only the k groups are scattered; each group's kr
+// elements are copied as one word.
+template <size_t KR>
+void scatter_bytes(const uint8_t* src, size_t K, uint8_t x, size_t mr, size_t r, size_t Kp, uint8_t* dst) {
+  const size_t full = src ? K / KR : 0;
+  uint8_t* d = dst + r * KR;
+  uint64_t mask = 0;
+  for (size_t i = 0; i < KR; ++i) mask |= static_cast<uint64_t>(x) << (8 * i);
+  for (size_t g = 0; g < full; ++g, d += mr * KR) {
+    uint64_t v = 0;
+    std::memcpy(&v, src + g * KR, KR);
+    v ^= mask;
+    std::memcpy(d, &v, KR);
+  }
+  for (size_t g = full; g < Kp / KR; ++g, d += mr * KR) {
+    uint8_t tmp[KR] = {};
+    for (size_t i = 0; i < KR; ++i) {
+      const size_t k = g * KR + i;
+      if (src && k < K) tmp[i] = src[k] ^ x;
+    }
+    std::memcpy(d, tmp, KR);
+  }
+}
+
+// As scatter_bytes, for kernels that take A widened to int16.
+template <size_t KR>
+void widen_bytes(const uint8_t* src, size_t K, uint8_t x, size_t mr, size_t r, size_t Kp, uint8_t* dst) {
+  auto* d = reinterpret_cast<int16_t*>(dst) + r * KR;  // tile buffers are 2-aligned
+  for (size_t g = 0; g < Kp / KR; ++g, d += mr * KR)
+    for (size_t i = 0; i < KR; ++i) {
+      const size_t k = g * KR + i;
+      d[i] = (src && k < K) ? static_cast<uint8_t>(src[k] ^ x) : 0;
+    }
+}
+
+uint32_t pack_a_row(const QgemmUkernel& uk, const uint8_t* src, size_t K, uint8_t flip, size_t r,
+                    uint8_t* dst) {
+  const size_t mr = uk.mr, kr = uk.kr, Kp = round_up(K == 0 ? 1 : K, kr);
+  if (uk.a_format == QgemmAFormat::s16) {
+    if (kr == 1) widen_bytes<1>(src, K, flip, mr, r, Kp, dst);
+    else widen_bytes<2>(src, K, flip, mr, r, Kp, dst);
+  } else {
+    const uint8_t x = flip ^ (uk.a_format == QgemmAFormat::s8_shifted ? 0x80 : 0);
+    switch (kr) {
+      case 1: scatter_bytes<1>(src, K, x, mr, r, Kp, dst); break;
+      case 2: scatter_bytes<2>(src, K, x, mr, r, Kp, dst); break;
+      case 4: scatter_bytes<4>(src, K, x, mr, r, Kp, dst); break;
+      default: scatter_bytes<8>(src, K, x, mr, r, Kp, dst); break;
+    }
+  }
+  return src ? row_sum(src, K, flip) : 0;
+}
+
+// A rows packed before B is swept: B is read once per chunk, so chunks are made large (up to
+// kChunkRows rows, or kChunkBytes when K is short).
+constexpr size_t kChunkRows = 512, kChunkBytes = size_t{1} << 20;
 
 }  // namespace
 
@@ -125,23 +191,19 @@ Status qgemm(const QgemmArgs& args) {
   const auto* base = static_cast<const uint8_t*>(args.packed_b);
   const auto* col_sums = reinterpret_cast<const int32_t*>(base + sizeof h);
   const uint8_t* bdata = base + sizeof h + h.panels * uk.nr * sizeof(int32_t);
-  const size_t mr = uk.mr, nr = uk.nr, kr = uk.kr, Kp = h.Kp;
+  const size_t mr = uk.mr, nr = uk.nr, Kp = h.Kp;
   const size_t elem_a = uk.a_format == QgemmAFormat::s16 ? 2 : 1;
   const size_t panel_bytes = nr * Kp * h.elem_bytes;
 
-  // A is packed in chunks of whole tiles sized to stay in L2 next to one B panel.
+  // A is packed in chunks of whole tiles (see kChunkRows); rows past M are zero.
   const size_t tile_bytes = mr * Kp * elem_a;
-  const size_t tiles_per_chunk = std::max<size_t>(1, (size_t{1} << 20) / tile_bytes);
+  const size_t tiles_per_chunk = std::max<size_t>(1, std::max(kChunkBytes / tile_bytes, kChunkRows / mr));
   const size_t m_tiles = (M + mr - 1) / mr;
-  std::unique_ptr<uint8_t[]> apack(new (std::nothrow) uint8_t[std::min(m_tiles, tiles_per_chunk) * tile_bytes]);
-  std::vector<int32_t> row_offset, row_zp;
-  if (!apack) return Status::out_of_memory;
-  try {
-    row_offset.resize(std::min(m_tiles, tiles_per_chunk) * mr);
-    row_zp.resize(row_offset.size());
-  } catch (const std::bad_alloc&) {
-    return Status::out_of_memory;
-  }
+  const size_t chunk_tiles = std::min(m_tiles, tiles_per_chunk);
+  auto* apack = static_cast<uint8_t*>(scratch(ScratchSlot::a_pack, chunk_tiles * tile_bytes));
+  auto* row_offset = static_cast<int32_t*>(scratch(ScratchSlot::row_data, 2 * chunk_tiles * mr * sizeof(int32_t)));
+  if (!apack || !row_offset) return Status::out_of_memory;
+  int32_t* row_zp = row_offset + chunk_tiles * mr;
   const uint32_t zb = static_cast<uint32_t>(args.b_zero_point);
   const uint8_t flip = args.a_signed ? 0x80 : 0;  // int8 A -> Au = A + 128
   const size_t threads_wanted = M * N * K < (size_t{1} << 18) ? 1 : SIZE_MAX;
@@ -150,28 +212,18 @@ Status qgemm(const QgemmArgs& args) {
     const size_t nt = std::min(tiles_per_chunk, m_tiles - t0);
     // Pack A tiles [k/kr][mr][kr]; rows past M and k past K are zero.
     parallel_for(nt, threads_wanted, [&](size_t t) {
-      uint8_t* dst = apack.get() + t * tile_bytes;
-      std::memset(dst, 0, tile_bytes);
+      uint8_t* dst = apack + t * tile_bytes;
       for (size_t r = 0; r < mr; ++r) {
         const size_t m = (t0 + t) * mr + r;
         const size_t slot = t * mr + r;
-        if (m >= M) { row_offset[slot] = 0; row_zp[slot] = 0; continue; }
-        const auto* src = static_cast<const uint8_t*>(args.a) + m * args.lda;
-        uint32_t sum = 0;
-        for (size_t k = 0; k < K; ++k) {
-          const uint8_t au = src[k] ^ flip;
-          sum += au;
-          const size_t idx = (k / kr) * mr * kr + r * kr + k % kr;
-          switch (uk.a_format) {
-            case QgemmAFormat::u8: dst[idx] = au; break;
-            case QgemmAFormat::s8_shifted: dst[idx] = au ^ 0x80; break;
-            case QgemmAFormat::s16: {
-              const int16_t w = au;
-              std::memcpy(dst + idx * 2, &w, 2);
-              break;
-            }
-          }
+        if (m >= M) {
+          pack_a_row(uk, nullptr, 0, 0, r, dst);
+          row_offset[slot] = 0;
+          row_zp[slot] = 0;
+          continue;
         }
+        const auto* src = static_cast<const uint8_t*>(args.a) + m * args.lda;
+        const uint32_t sum = pack_a_row(uk, src, K, flip, r, dst);
         const int32_t za = args.a_zero_points ? args.a_zero_points[m] : args.a_zero_point;
         const uint32_t zap = static_cast<uint32_t>(za) + (args.a_signed ? 128u : 0u);
         row_offset[slot] = static_cast<int32_t>(static_cast<uint32_t>(K) * zap * zb - zb * sum);
@@ -198,7 +250,7 @@ Status qgemm(const QgemmArgs& args) {
           out.col_scale = args.b_scales + n0;
           out.bias = args.bias ? args.bias + n0 : nullptr;
         }
-        uk.fn(mr_used, nr_used, Kp, apack.get() + t * tile_bytes, bdata + p * panel_bytes, out);
+        uk.fn(mr_used, nr_used, Kp, apack + t * tile_bytes, bdata + p * panel_bytes, out);
       }
     });
   }

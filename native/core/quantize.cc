@@ -1,7 +1,6 @@
 // Quantization entry points: argument checks and the [outer, channels, inner] walk around the
 // portable kernels (memory-bound work that the baseline ISA vectorizes well enough for now).
-#include "../include/lowbit/lowbit.h"
-#include "../kernels/ukernels.h"
+#include "../dispatch/dispatch.h"
 
 namespace lowbit {
 namespace {
@@ -40,7 +39,7 @@ Status quantize_rows_u8(const float* x, size_t M, size_t K, size_t ldx, uint8_t*
                         float* scales, int32_t* zero_points) {
   if (M && ((!x && K) || (!q && K) || !scales || !zero_points || ldx < K || ldq < K))
     return Status::invalid_argument;
-  lb_f32_qu8_quantize_rows__scalar(x, M, K, ldx, q, ldq, scales, zero_points);
+  current_dispatch().table->quantize_rows_u8(x, M, K, ldx, q, ldq, scales, zero_points);
   return Status::ok;
 }
 

@@ -8,12 +8,14 @@
 
 #include "../dispatch/dispatch.h"
 #include "packed.h"
+#include "scratch.h"
 #include "threadpool.h"
 
 namespace lowbit {
 namespace {
 
 constexpr size_t kKc = 256;  // k block: 32 floats x 256 = 32 KiB of B per panel slice
+constexpr size_t kChunkRows = 512;  // 512 rows x kKc floats of A = 512 KiB: stays in L2
 
 size_t sgemm_layout(const SgemmUkernel& uk, size_t K, size_t N, PackedHeader* h) {
   const size_t panels = (N + uk.nr - 1) / uk.nr;
@@ -100,24 +102,27 @@ Status sgemm(const SgemmArgs& args) {
   const size_t mr = uk.mr, nr = uk.nr;
   const size_t Kc = std::max<size_t>(K, 1);
   const size_t tile_floats = mr * Kc;
-  const size_t tiles_per_chunk = std::max<size_t>(1, (size_t{1} << 20) / (tile_floats * sizeof(float)));
+  // All of A's rows (up to kChunkRows) are packed before B is swept, so each B panel slice is
+  // loaded once per chunk and reused from L1 by every tile.
+  const size_t tiles_per_chunk = std::max<size_t>(1, kChunkRows / mr);
   const size_t m_tiles = (M + mr - 1) / mr;
-  std::unique_ptr<float[]> apack(new (std::nothrow) float[std::min(m_tiles, tiles_per_chunk) * tile_floats]);
+  auto* apack = static_cast<float*>(
+      scratch(ScratchSlot::a_pack, std::min(m_tiles, tiles_per_chunk) * tile_floats * sizeof(float)));
   if (!apack) return Status::out_of_memory;
   const size_t threads_wanted = M * N * K < (size_t{1} << 17) ? 1 : SIZE_MAX;
 
   for (size_t t0 = 0; t0 < m_tiles; t0 += tiles_per_chunk) {
     const size_t nt = std::min(tiles_per_chunk, m_tiles - t0);
     parallel_for(nt, threads_wanted, [&](size_t t) {
-      float* dst = apack.get() + t * tile_floats;
-      for (size_t r = 0; r < mr; ++r) {
-        const size_t m = (t0 + t) * mr + r;
-        if (m >= M) {
-          for (size_t k = 0; k < K; ++k) dst[k * mr + r] = 0.f;
-          continue;
-        }
-        const float* src = args.a + m * args.lda;
-        for (size_t k = 0; k < K; ++k) dst[k * mr + r] = src[k];
+      // k outer, rows inner: the writes stream, the mr row reads each stay sequential.
+      float* dst = apack + t * tile_floats;
+      const size_t m0 = (t0 + t) * mr;
+      const size_t rows = std::min(mr, M - m0);
+      const float* src = args.a + m0 * args.lda;
+      for (size_t k = 0; k < K; ++k, dst += mr) {
+        size_t r = 0;
+        for (; r < rows; ++r) dst[r] = src[r * args.lda + k];
+        for (; r < mr; ++r) dst[r] = 0.f;
       }
     });
     parallel_for(h.panels, threads_wanted, [&](size_t p) {
@@ -137,7 +142,7 @@ Status sgemm(const SgemmArgs& args) {
         const size_t kc = std::min(kKc, K - k0);
         for (size_t t = 0; t < nt; ++t) {
           const size_t m0 = (t0 + t) * mr;
-          uk.fn(std::min(mr, M - m0), nr_used, kc, apack.get() + t * tile_floats + k0 * mr,
+          uk.fn(std::min(mr, M - m0), nr_used, kc, apack + t * tile_floats + k0 * mr,
                 panel + k0 * nr, args.y + m0 * args.ldy + n0, args.ldy, k0 > 0, bias);
         }
       }

@@ -39,8 +39,12 @@ class Pool {
     cv_.notify_all();
     for (auto& t : threads_) t.join();
     threads_.clear();
+    std::lock_guard<std::mutex> lk(mu_);
     stop_ = false;
-    for (int i = 0; i < workers; ++i) threads_.emplace_back([this] { loop(); });
+    // A worker starts from the generation current now; reading it itself, later, could miss
+    // a bump made before it first waits (and then never wake for it).
+    const uint64_t start = generation_;
+    for (int i = 0; i < workers; ++i) threads_.emplace_back([this, start] { loop(start); });
   }
 
   void run(size_t n, size_t max_threads, const std::function<void(size_t)>& fn) {
@@ -75,12 +79,7 @@ class Pool {
   void work() {
     for (size_t i; (i = next_.fetch_add(1)) < n_;) (*fn_)(i);
   }
-  void loop() {
-    uint64_t seen = 0;
-    {
-      std::lock_guard<std::mutex> lk(mu_);
-      seen = generation_;
-    }
+  void loop(uint64_t seen) {
     for (;;) {
       std::unique_lock<std::mutex> lk(mu_);
       cv_.wait(lk, [&] { return generation_ != seen; });

@@ -15,29 +15,35 @@ namespace {
 constexpr KernelTable kScalar{
     {lb_u8_s8_s32_gemm_ukernel_4x4c1__scalar, 4, 4, 1, QgemmAFormat::u8, false},
     {lb_f32_gemm_ukernel_4x4__scalar, 4, 4},
+    lb_f32_qu8_quantize_rows__scalar,
 };
 #if defined(__x86_64__) || defined(_M_X64)
 constexpr KernelTable kAvx2{
     {lb_u8_s8_s32_gemm_ukernel_6x16c2__avx2, 6, 16, 2, QgemmAFormat::s16, true},
     {lb_f32_gemm_ukernel_6x16__avx2, 6, 16},
+    lb_f32_qu8_quantize_rows__avx2,
 };
 constexpr KernelTable kAvx512vnni{
     {lb_u8_s8_s32_gemm_ukernel_8x32c4__avx512vnni, 8, 32, 4, QgemmAFormat::u8, false},
     {lb_f32_gemm_ukernel_14x32__avx512vnni, 14, 32},
+    lb_f32_qu8_quantize_rows__avx512vnni,
 };
 #endif
 #if defined(__aarch64__) || defined(_M_ARM64)
 constexpr KernelTable kNeon{
     {lb_u8_s8_s32_gemm_ukernel_8x8c1__neon, 8, 8, 1, QgemmAFormat::s16, true},
     {lb_f32_gemm_ukernel_8x12__neon, 8, 12},
+    lb_f32_qu8_quantize_rows__neon,
 };
 constexpr KernelTable kNeondot{
     {lb_u8_s8_s32_gemm_ukernel_8x8c4__neondot, 8, 8, 4, QgemmAFormat::s8_shifted, false},
     {lb_f32_gemm_ukernel_8x12__neon, 8, 12},
+    lb_f32_qu8_quantize_rows__neon,
 };
 constexpr KernelTable kI8mm{
     {lb_u8_s8_s32_gemm_ukernel_8x8c8__i8mm, 8, 8, 8, QgemmAFormat::u8, false},
     {lb_f32_gemm_ukernel_8x12__neon, 8, 12},
+    lb_f32_qu8_quantize_rows__neon,
 };
 #endif
 

@@ -64,10 +64,14 @@ void lb_f32_qu8_quantize__scalar(const float* x, uint8_t* y, size_t n, float sca
 void lb_qs8_f32_dequantize__scalar(const int8_t* x, float* y, size_t n, float scale, int32_t zp);
 void lb_qu8_f32_dequantize__scalar(const uint8_t* x, float* y, size_t n, float scale, int32_t zp);
 
+using QuantizeRowsU8Fn = void (*)(const float* x, size_t M, size_t K, size_t ldx, uint8_t* q,
+                                  size_t ldq, float* scales, int32_t* zero_points);
+
 // One table per ISA: what dispatch chooses.
 struct KernelTable {
   QgemmUkernel qgemm;
   SgemmUkernel sgemm;
+  QuantizeRowsU8Fn quantize_rows_u8;  // matches lb_quantize_rows_u8_ref exactly
 };
 
 #define LB_DECLARE_QGEMM(name) \
@@ -79,12 +83,15 @@ LB_DECLARE_QGEMM(lb_u8_s8_s32_gemm_ukernel_4x4c1__scalar);
 LB_DECLARE_SGEMM(lb_f32_gemm_ukernel_4x4__scalar);
 #if defined(__x86_64__) || defined(_M_X64)
 LB_DECLARE_QGEMM(lb_u8_s8_s32_gemm_ukernel_6x16c2__avx2);
+void lb_f32_qu8_quantize_rows__avx2(const float*, size_t, size_t, size_t, uint8_t*, size_t, float*, int32_t*);
+void lb_f32_qu8_quantize_rows__avx512vnni(const float*, size_t, size_t, size_t, uint8_t*, size_t, float*, int32_t*);
 LB_DECLARE_SGEMM(lb_f32_gemm_ukernel_6x16__avx2);
 LB_DECLARE_QGEMM(lb_u8_s8_s32_gemm_ukernel_8x32c4__avx512vnni);
 LB_DECLARE_SGEMM(lb_f32_gemm_ukernel_14x32__avx512vnni);
 #endif
 #if defined(__aarch64__) || defined(_M_ARM64)
 LB_DECLARE_QGEMM(lb_u8_s8_s32_gemm_ukernel_8x8c1__neon);
+void lb_f32_qu8_quantize_rows__neon(const float*, size_t, size_t, size_t, uint8_t*, size_t, float*, int32_t*);
 LB_DECLARE_SGEMM(lb_f32_gemm_ukernel_8x12__neon);
 LB_DECLARE_QGEMM(lb_u8_s8_s32_gemm_ukernel_8x8c4__neondot);
 LB_DECLARE_QGEMM(lb_u8_s8_s32_gemm_ukernel_8x8c8__i8mm);

@@ -78,9 +78,11 @@ TEST(DequantizeLinear, MatchesReference) {
   EXPECT_EQ(std::memcmp(y.data(), w.data(), n * 4), 0);
 }
 
-TEST(QuantizeRows, MatchesReferenceBitForBit) {
+TEST(QuantizeRows, MatchesReferenceBitForBitEveryIsa) {
   std::mt19937_64 rng(seed() + 21);
-  for (size_t K : {1, 2, 7, 31, 33, 4097}) {
+  for (Isa isa : available_isas())
+  for (size_t K : {1, 2, 7, 8, 15, 16, 17, 31, 33, 4097}) {
+    IsaScope scope(isa);
     const size_t M = 9;
     std::vector<float> x(M * K);
     std::normal_distribution<float> g(0.f, 3.f);
@@ -97,7 +99,7 @@ TEST(QuantizeRows, MatchesReferenceBitForBit) {
     std::vector<int32_t> z(M), wz(M);
     ASSERT_EQ(quantize_rows_u8(x.data(), M, K, K, q.data(), K, s.data(), z.data()), Status::ok);
     lb_quantize_rows_u8_ref(x.data(), M, K, K, wq.data(), K, ws.data(), wz.data());
-    EXPECT_EQ(q, wq) << "K=" << K;
+    EXPECT_EQ(q, wq) << isa_name(isa) << " K=" << K;
     EXPECT_EQ(z, wz) << "K=" << K;
     for (size_t m = 0; m < M; ++m) {
       if (std::isnan(ws[m])) EXPECT_TRUE(std::isnan(s[m]));

@@ -121,4 +121,22 @@ struct SgemmArgs {
 };
 Status sgemm(const SgemmArgs& args);
 
+// ---- linear: y = x · wᵀ + bias ------------------------------------------------------------
+// With an int8 packed weight (w_scales given): x is quantized per row to uint8 on the fly
+// (quantize_rows_u8), multiplied exactly in int32, and scaled back:
+//   y[m,n] = float(acc[m,n]) * x_scale[m] * w_scales[n] + bias[n].
+// With an fp32 packed weight (w_scales null): the fp32 GEMM.
+struct LinearArgs {
+  size_t M = 0;
+  const float* x = nullptr;  // [M, K], ldx between rows
+  size_t ldx = 0;
+  const void* packed_w = nullptr;
+  size_t packed_w_size = 0;
+  const float* w_scales = nullptr;
+  const float* bias = nullptr;
+  float* y = nullptr;        // [M, N], ldy between rows
+  size_t ldy = 0;
+};
+Status linear(const LinearArgs& args);
+
 }  // namespace lowbit

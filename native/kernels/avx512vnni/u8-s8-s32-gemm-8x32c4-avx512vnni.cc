@@ -20,44 +20,69 @@ inline __m512i broadcast_u32(const uint8_t* p) {
   return _mm512_set1_epi32(v);
 }
 
+// Stores rows [0, R) of the tile: int32 with the zero-point terms, or float with scales.
+template <int R>
+void store(const __m512i (&acc0)[R], const __m512i (&acc1)[R], size_t nr_used, const QgemmTileOut& out);
+
 template <int R>
 void tile(size_t nr_used, size_t kp, const uint8_t* a, const int8_t* b, const QgemmTileOut& out) {
-  // Few rows leave too few independent vpdpbusd chains to hide its latency: split k in two.
-  constexpr int KU = R <= 2 ? 2 : 1;
-  __m512i acc[KU][R][2];
-  for (int u = 0; u < KU; ++u)
-    for (int r = 0; r < R; ++r) acc[u][r][0] = acc[u][r][1] = _mm512_setzero_si512();
-  size_t k = 0;
-  for (; k + KU * KR <= kp; k += KU * KR) {
-    for (int u = 0; u < KU; ++u) {
-      const __m512i b0 = _mm512_loadu_si512(b);
-      const __m512i b1 = _mm512_loadu_si512(b + 64);
-      for (int r = 0; r < R; ++r) {
-        const __m512i av = broadcast_u32(a + r * KR);
-        acc[u][r][0] = _mm512_dpbusd_epi32(acc[u][r][0], av, b0);
-        acc[u][r][1] = _mm512_dpbusd_epi32(acc[u][r][1], av, b1);
-      }
-      a += MR * KR;
-      b += NR * KR;
-    }
-  }
-  for (; k < kp; k += KR) {
+  __m512i c0[R], c1[R];
+  for (int r = 0; r < R; ++r) c0[r] = c1[r] = _mm512_setzero_si512();
+  for (size_t k = 0; k < kp; k += KR) {
     const __m512i b0 = _mm512_loadu_si512(b);
     const __m512i b1 = _mm512_loadu_si512(b + 64);
     for (int r = 0; r < R; ++r) {
       const __m512i av = broadcast_u32(a + r * KR);
-      acc[0][r][0] = _mm512_dpbusd_epi32(acc[0][r][0], av, b0);
-      acc[0][r][1] = _mm512_dpbusd_epi32(acc[0][r][1], av, b1);
+      c0[r] = _mm512_dpbusd_epi32(c0[r], av, b0);
+      c1[r] = _mm512_dpbusd_epi32(c1[r], av, b1);
     }
     a += MR * KR;
     b += NR * KR;
   }
-  if (KU == 2)
-    for (int r = 0; r < R; ++r) {
-      acc[0][r][0] = _mm512_add_epi32(acc[0][r][0], acc[KU - 1][r][0]);
-      acc[0][r][1] = _mm512_add_epi32(acc[0][r][1], acc[KU - 1][r][1]);
-    }
+  store<R>(c0, c1, nr_used, out);
+}
 
+// One or two rows leave too few independent vpdpbusd chains to hide its latency (GEMV):
+// alternate k steps between two sets of accumulators.
+template <int R>
+void tile_split_k(size_t nr_used, size_t kp, const uint8_t* a, const int8_t* b, const QgemmTileOut& out) {
+  __m512i c0[R], c1[R], d0[R], d1[R];
+  for (int r = 0; r < R; ++r) c0[r] = c1[r] = d0[r] = d1[r] = _mm512_setzero_si512();
+  size_t k = 0;
+  for (; k + 2 * KR <= kp; k += 2 * KR) {
+    const __m512i b0 = _mm512_loadu_si512(b);
+    const __m512i b1 = _mm512_loadu_si512(b + 64);
+    const __m512i b2 = _mm512_loadu_si512(b + 128);
+    const __m512i b3 = _mm512_loadu_si512(b + 192);
+    for (int r = 0; r < R; ++r) {
+      const __m512i av = broadcast_u32(a + r * KR);
+      const __m512i aw = broadcast_u32(a + MR * KR + r * KR);
+      c0[r] = _mm512_dpbusd_epi32(c0[r], av, b0);
+      c1[r] = _mm512_dpbusd_epi32(c1[r], av, b1);
+      d0[r] = _mm512_dpbusd_epi32(d0[r], aw, b2);
+      d1[r] = _mm512_dpbusd_epi32(d1[r], aw, b3);
+    }
+    a += 2 * MR * KR;
+    b += 2 * NR * KR;
+  }
+  if (k < kp) {
+    const __m512i b0 = _mm512_loadu_si512(b);
+    const __m512i b1 = _mm512_loadu_si512(b + 64);
+    for (int r = 0; r < R; ++r) {
+      const __m512i av = broadcast_u32(a + r * KR);
+      c0[r] = _mm512_dpbusd_epi32(c0[r], av, b0);
+      c1[r] = _mm512_dpbusd_epi32(c1[r], av, b1);
+    }
+  }
+  for (int r = 0; r < R; ++r) {
+    c0[r] = _mm512_add_epi32(c0[r], d0[r]);
+    c1[r] = _mm512_add_epi32(c1[r], d1[r]);
+  }
+  store<R>(c0, c1, nr_used, out);
+}
+
+template <int R>
+void store(const __m512i (&acc0)[R], const __m512i (&acc1)[R], size_t nr_used, const QgemmTileOut& out) {
   const __mmask16 m0 = nr_used >= 16 ? 0xFFFF : static_cast<__mmask16>((1u << nr_used) - 1);
   const __mmask16 m1 =
       nr_used >= 32 ? 0xFFFF : nr_used <= 16 ? 0 : static_cast<__mmask16>((1u << (nr_used - 16)) - 1);
@@ -75,8 +100,8 @@ void tile(size_t nr_used, size_t kp, const uint8_t* a, const int8_t* b, const Qg
   for (int r = 0; r < R; ++r) {
     const __m512i ro = _mm512_set1_epi32(out.row_offset[r]);
     const __m512i rz = _mm512_set1_epi32(out.row_zp[r]);
-    const __m512i v0 = _mm512_sub_epi32(_mm512_add_epi32(acc[0][r][0], ro), _mm512_mullo_epi32(rz, cs0));
-    const __m512i v1 = _mm512_sub_epi32(_mm512_add_epi32(acc[0][r][1], ro), _mm512_mullo_epi32(rz, cs1));
+    const __m512i v0 = _mm512_sub_epi32(_mm512_add_epi32(acc0[r], ro), _mm512_mullo_epi32(rz, cs0));
+    const __m512i v1 = _mm512_sub_epi32(_mm512_add_epi32(acc1[r], ro), _mm512_mullo_epi32(rz, cs1));
     if (out.c) {
       int32_t* c = out.c + r * out.ldc;
       _mm512_mask_storeu_epi32(c, m0, v0);
@@ -105,8 +130,8 @@ void lb_u8_s8_s32_gemm_ukernel_8x32c4__avx512vnni(size_t mr_used, size_t nr_used
   const auto* a = static_cast<const uint8_t*>(a_packed);
   const auto* b = static_cast<const int8_t*>(b_panel);
   switch (mr_used) {
-    case 1: return tile<1>(nr_used, kp, a, b, out);
-    case 2: return tile<2>(nr_used, kp, a, b, out);
+    case 1: return tile_split_k<1>(nr_used, kp, a, b, out);
+    case 2: return tile_split_k<2>(nr_used, kp, a, b, out);
     case 3: return tile<3>(nr_used, kp, a, b, out);
     case 4: return tile<4>(nr_used, kp, a, b, out);
     case 5: return tile<5>(nr_used, kp, a, b, out);

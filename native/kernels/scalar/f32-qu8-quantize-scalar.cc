@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <limits>
 
+#include "../quantize-rows.h"
 #include "../ukernels.h"
 
 namespace lowbit {
@@ -54,18 +55,8 @@ void lb_f32_qu8_quantize_rows__scalar(const float* x, size_t M, size_t K, size_t
       lo = v < lo ? v : lo;
       hi = v > hi ? v : hi;
     }
-    if (bad != 0.f) {  // NaN compares unequal to everything
-      scales[m] = NAN;
-      zero_points[m] = 0;
-      for (size_t k = 0; k < K; ++k) out[k] = 0;
-      continue;
-    }
-    float scale = hi / 255.f - lo / 255.f;
-    if (scale == 0.f) scale = 1.f;
-    const int32_t zp = static_cast<int32_t>(clampf(std::nearbyint(-lo / scale), 0.f, 255.f));
-    scales[m] = scale;
-    zero_points[m] = zp;
-    quantize(row, out, K, scale, zp);
+    if (dynamic_row_params(lo, hi, bad == 0.f, K, out, &scales[m], &zero_points[m]))
+      quantize(row, out, K, scales[m], zero_points[m]);
   }
 }
 

@@ -1,0 +1,46 @@
+// linear = (dynamic activation quantization + int8 GEMM + float epilogue) or the fp32 GEMM.
+#include "../include/lowbit/lowbit.h"
+#include "scratch.h"
+
+namespace lowbit {
+
+Status linear(const LinearArgs& args) {
+  if (!args.w_scales) {
+    SgemmArgs s;
+    s.M = args.M;
+    s.a = args.x;
+    s.lda = args.ldx;
+    s.packed_b = args.packed_w;
+    s.packed_b_size = args.packed_w_size;
+    s.bias = args.bias;
+    s.y = args.y;
+    s.ldy = args.ldy;
+    return sgemm(s);
+  }
+  PackedBInfo info;
+  if (Status s = qgemm_packed_b_info(args.packed_w, args.packed_w_size, &info); s != Status::ok) return s;
+  const size_t M = args.M, K = info.K;
+  if (M > (size_t{1} << 31)) return Status::invalid_argument;
+  auto* q = static_cast<uint8_t*>(scratch(ScratchSlot::act_quant, M * K + 1));
+  auto* params = static_cast<float*>(scratch(ScratchSlot::act_params, 2 * M * sizeof(float) + 1));
+  if (!q || !params) return Status::out_of_memory;
+  float* x_scales = params;
+  auto* x_zero_points = reinterpret_cast<int32_t*>(params + M);
+  if (Status s = quantize_rows_u8(args.x, M, K, args.ldx, q, K, x_scales, x_zero_points); s != Status::ok)
+    return s;
+  QgemmArgs g;
+  g.M = M;
+  g.a = q;
+  g.lda = K;
+  g.a_zero_points = x_zero_points;
+  g.packed_b = args.packed_w;
+  g.packed_b_size = args.packed_w_size;
+  g.y = args.y;
+  g.a_scales = x_scales;
+  g.b_scales = args.w_scales;
+  g.bias = args.bias;
+  g.ldc = args.ldy;
+  return qgemm(g);
+}
+
+}  // namespace lowbit

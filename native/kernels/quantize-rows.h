@@ -1,0 +1,40 @@
+// The per-row parameters of dynamic uint8 quantization, shared by every ISA's kernel so the
+// scale and zero point are computed by one piece of code (see lb_quantize_rows_u8_ref).
+#pragma once
+
+#include <cmath>
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+
+namespace lowbit {
+
+// From the row's min (<= 0) and max (>= 0): sets scale and zero point and returns true, or,
+// for a row with a non-finite value, marks it (scale NaN, zero point 0, q all 0) and returns
+// false.
+inline bool dynamic_row_params(float lo, float hi, bool finite, size_t K, uint8_t* q, float* scale,
+                               int32_t* zero_point) {
+  if (!finite) {
+    *scale = NAN;
+    *zero_point = 0;
+    if (K) std::memset(q, 0, K);
+    return false;
+  }
+  float s = hi / 255.f - lo / 255.f;
+  if (s == 0.f) s = 1.f;
+  float z = std::nearbyint(-lo / s);
+  z = z < 0.f ? 0.f : z > 255.f ? 255.f : z;
+  *scale = s;
+  *zero_point = static_cast<int32_t>(z);
+  return true;
+}
+
+// One value, exactly as the reference rounds it (for SIMD tails).
+inline uint8_t dynamic_quantize_one(float x, float scale, int32_t zp) {
+  float v = x / scale;
+  v = v < -1024.f ? -1024.f : v > 1024.f ? 1024.f : v;
+  const int32_t q = static_cast<int32_t>(std::nearbyint(v)) + zp;
+  return static_cast<uint8_t>(q < 0 ? 0 : q > 255 ? 255 : q);
+}
+
+}  // namespace lowbit
