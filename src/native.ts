@@ -32,7 +32,7 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 // cmake-js (the default build) and node-gyp write to different folders; LOWBIT_ADDON picks one.
 const candidates = [
   process.env.LOWBIT_ADDON,
-  join(root, 'build', 'cmake', 'Release', 'lowbit.node'),
+  join(root, 'build-cmake', 'Release', 'lowbit.node'),
   join(root, 'build', 'Release', 'lowbit.node'),
 ].filter((p): p is string => !!p);
 
