@@ -199,3 +199,44 @@ TEST(Qgemm, FloatEpilogueMatchesIntegerPathOnEveryIsa) {
 
 }  // namespace
 }  // namespace lowbit::test
+
+namespace lowbit::test {
+namespace {
+
+TEST(Qgemm, SameResultForAnyThreadCount) {
+  std::mt19937_64 rng(seed() + 3);
+  const size_t M = 70, N = 300, K = 515;
+  std::vector<uint8_t> a(M * K);
+  std::vector<int8_t> b(K * N);
+  for (auto& v : a) v = static_cast<uint8_t>(rng());
+  for (auto& v : b) v = static_cast<int8_t>(rng());
+  std::vector<int32_t> want(M * N);
+  lb_qgemm_ref(M, N, K, a.data(), K, false, 9, nullptr, b.data(), static_cast<ptrdiff_t>(N), 1, -4, want.data(), N);
+  const int saved = threads();
+  for (Isa isa : available_isas()) {
+    IsaScope scope(isa);
+    std::vector<uint8_t> packed(qgemm_packed_b_size(K, N));
+    ASSERT_EQ(qgemm_pack_b(b.data(), K, N, static_cast<ptrdiff_t>(N), 1, packed.data(), packed.size()), Status::ok);
+    for (int t : {1, 2, 3, 5}) {
+      set_threads(t);
+      ASSERT_EQ(threads(), t);
+      std::vector<int32_t> c(M * N);
+      QgemmArgs args;
+      args.M = M;
+      args.a = a.data();
+      args.lda = K;
+      args.a_zero_point = 9;
+      args.b_zero_point = -4;
+      args.packed_b = packed.data();
+      args.packed_b_size = packed.size();
+      args.c = c.data();
+      args.ldc = N;
+      ASSERT_EQ(qgemm(args), Status::ok);
+      ASSERT_EQ(c, want) << isa_name(isa) << " threads=" << t;
+    }
+  }
+  set_threads(saved);
+}
+
+}  // namespace
+}  // namespace lowbit::test
