@@ -22,7 +22,7 @@ namespace lowbit {
 namespace {
 
 size_t qgemm_layout(const QgemmUkernel& uk, size_t K, size_t N, PackedHeader* h) {
-  const size_t Kp = round_up(K == 0 ? 1 : K, uk.kr);
+  const size_t Kp = round_up(K == 0 ? 1 : K, std::max(uk.kr, uk.a_kr));
   const size_t panels = (N + uk.nr - 1) / uk.nr;
   const size_t elem = uk.b_int16 ? 2 : 1;
   if (h) {
@@ -49,20 +49,18 @@ uint32_t row_sum(const uint8_t* src, size_t K, uint8_t flip) {
   return sum;
 }
 
-// Row r of an A tile in the kernel's layout [k/kr][mr][kr]; src == nullptr writes zeros.
-// Returns the sum of Au over the row. Only the k groups are scattered; each group's kr
+// Row r of an A tile in the kernel's layout [k/a_kr][mr][a_kr]; src == nullptr writes zeros.
+// Returns the sum of Au over the row. Only the k groups are scattered; each group's a_kr
 // elements are copied as one word.
 template <size_t KR>
 void scatter_bytes(const uint8_t* src, size_t K, uint8_t x, size_t mr, size_t r, size_t Kp, uint8_t* dst) {
   const size_t full = src ? K / KR : 0;
   uint8_t* d = dst + r * KR;
-  uint64_t mask = 0;
-  for (size_t i = 0; i < KR; ++i) mask |= static_cast<uint64_t>(x) << (8 * i);
   for (size_t g = 0; g < full; ++g, d += mr * KR) {
-    uint64_t v = 0;
-    std::memcpy(&v, src + g * KR, KR);
-    v ^= mask;
-    std::memcpy(d, &v, KR);
+    uint8_t v[KR];  // fixed size: compiles to a few wide moves and one xor
+    std::memcpy(v, src + g * KR, KR);
+    for (size_t i = 0; i < KR; ++i) v[i] ^= x;
+    std::memcpy(d, v, KR);
   }
   for (size_t g = full; g < Kp / KR; ++g, d += mr * KR) {
     uint8_t tmp[KR] = {};
@@ -85,9 +83,9 @@ void widen_bytes(const uint8_t* src, size_t K, uint8_t x, size_t mr, size_t r, s
     }
 }
 
-uint32_t pack_a_row(const QgemmUkernel& uk, const uint8_t* src, size_t K, uint8_t flip, size_t r,
-                    uint8_t* dst) {
-  const size_t mr = uk.mr, kr = uk.kr, Kp = round_up(K == 0 ? 1 : K, kr);
+uint32_t pack_a_row(const QgemmUkernel& uk, const uint8_t* src, size_t K, size_t Kp, uint8_t flip,
+                    size_t r, uint8_t* dst) {
+  const size_t mr = uk.mr, kr = uk.a_kr;
   if (uk.a_format == QgemmAFormat::s16) {
     if (kr == 1) widen_bytes<1>(src, K, flip, mr, r, Kp, dst);
     else widen_bytes<2>(src, K, flip, mr, r, Kp, dst);
@@ -97,7 +95,8 @@ uint32_t pack_a_row(const QgemmUkernel& uk, const uint8_t* src, size_t K, uint8_
       case 1: scatter_bytes<1>(src, K, x, mr, r, Kp, dst); break;
       case 2: scatter_bytes<2>(src, K, x, mr, r, Kp, dst); break;
       case 4: scatter_bytes<4>(src, K, x, mr, r, Kp, dst); break;
-      default: scatter_bytes<8>(src, K, x, mr, r, Kp, dst); break;
+      case 8: scatter_bytes<8>(src, K, x, mr, r, Kp, dst); break;
+      default: scatter_bytes<64>(src, K, x, mr, r, Kp, dst); break;
     }
   }
   return src ? row_sum(src, K, flip) : 0;
@@ -172,12 +171,14 @@ Status qgemm_packed_b_info(const void* packed, size_t packed_size, PackedBInfo* 
 
 Status qgemm(const QgemmArgs& args) {
   const Dispatch d = current_dispatch();
-  const QgemmUkernel& uk = d.table->qgemm;
+  const QgemmUkernel& packed_for = d.table->qgemm;  // the layout B was packed in
+  const QgemmUkernel& uk = args.M <= d.table->small_m_max && d.table->qgemm_small.fn
+                               ? d.table->qgemm_small : packed_for;
   PackedHeader h;
   if (Status s = validate_q8(args.packed_b, args.packed_b_size, &h); s != Status::ok) return s;
   PackedHeader expect;
   if (h.isa != static_cast<uint32_t>(d.isa) ||
-      qgemm_layout(uk, h.K, h.N, &expect) != args.packed_b_size || expect.Kp != h.Kp ||
+      qgemm_layout(packed_for, h.K, h.N, &expect) != args.packed_b_size || expect.Kp != h.Kp ||
       expect.nr != h.nr || expect.kr != h.kr || expect.elem_bytes != h.elem_bytes)
     return Status::stale_pack;
   const size_t M = args.M, K = h.K, N = h.N;
@@ -190,8 +191,8 @@ Status qgemm(const QgemmArgs& args) {
 
   const auto* base = static_cast<const uint8_t*>(args.packed_b);
   const auto* col_sums = reinterpret_cast<const int32_t*>(base + sizeof h);
-  const uint8_t* bdata = base + sizeof h + h.panels * uk.nr * sizeof(int32_t);
-  const size_t mr = uk.mr, nr = uk.nr, Kp = h.Kp;
+  const uint8_t* bdata = base + sizeof h + h.panels * h.nr * sizeof(int32_t);
+  const size_t mr = uk.mr, nr = h.nr, Kp = h.Kp;
   const size_t elem_a = uk.a_format == QgemmAFormat::s16 ? 2 : 1;
   const size_t panel_bytes = nr * Kp * h.elem_bytes;
 
@@ -210,20 +211,20 @@ Status qgemm(const QgemmArgs& args) {
 
   for (size_t t0 = 0; t0 < m_tiles; t0 += tiles_per_chunk) {
     const size_t nt = std::min(tiles_per_chunk, m_tiles - t0);
-    // Pack A tiles [k/kr][mr][kr]; rows past M and k past K are zero.
+    // Pack A tiles [k/a_kr][mr][a_kr]; rows past M and k past K are zero.
     parallel_for(nt, threads_wanted, [&](size_t t) {
       uint8_t* dst = apack + t * tile_bytes;
       for (size_t r = 0; r < mr; ++r) {
         const size_t m = (t0 + t) * mr + r;
         const size_t slot = t * mr + r;
         if (m >= M) {
-          pack_a_row(uk, nullptr, 0, 0, r, dst);
+          pack_a_row(uk, nullptr, 0, Kp, 0, r, dst);
           row_offset[slot] = 0;
           row_zp[slot] = 0;
           continue;
         }
         const auto* src = static_cast<const uint8_t*>(args.a) + m * args.lda;
-        const uint32_t sum = pack_a_row(uk, src, K, flip, r, dst);
+        const uint32_t sum = pack_a_row(uk, src, K, Kp, flip, r, dst);
         const int32_t za = args.a_zero_points ? args.a_zero_points[m] : args.a_zero_point;
         const uint32_t zap = static_cast<uint32_t>(za) + (args.a_signed ? 128u : 0u);
         row_offset[slot] = static_cast<int32_t>(static_cast<uint32_t>(K) * zap * zb - zb * sum);

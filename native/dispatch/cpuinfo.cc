@@ -8,6 +8,10 @@
 #endif
 #endif
 
+#if (defined(__x86_64__) || defined(_M_X64)) && defined(__linux__)
+#include <sys/syscall.h>
+#include <unistd.h>
+#endif
 #if defined(__aarch64__) && defined(__linux__)
 #include <sys/auxv.h>
 #endif
@@ -49,6 +53,17 @@ uint64_t xgetbv0() {
 #endif
 }
 
+// Linux hands out AMX tile state only on request (arch_prctl, kernel >= 5.16); without the
+// grant the first tile instruction raises SIGILL. Other systems: not used.
+bool amx_permitted() {
+#if defined(__linux__)
+  constexpr long kArchReqXcompPerm = 0x1023, kXfeatureXtiledata = 18;
+  return syscall(SYS_arch_prctl, kArchReqXcompPerm, kXfeatureXtiledata) == 0;
+#else
+  return false;
+#endif
+}
+
 void detect(CpuFeatures& f) {
   Names out{f};
   uint32_t r[4];
@@ -60,11 +75,12 @@ void detect(CpuFeatures& f) {
   const uint64_t xcr0 = osxsave ? xgetbv0() : 0;
   const bool os_ymm = (xcr0 & 0x6) == 0x6;            // SSE + AVX state
   const bool os_zmm = os_ymm && (xcr0 & 0xE0) == 0xE0;  // + opmask, ZMM_Hi256, Hi16_ZMM
-  uint32_t ebx7 = 0, ecx7 = 0, eax7_1 = 0;
+  uint32_t ebx7 = 0, ecx7 = 0, edx7 = 0, eax7_1 = 0;
   if (max_leaf >= 7) {
     cpuid(7, 0, r);
     ebx7 = r[1];
     ecx7 = r[2];
+    edx7 = r[3];
     const uint32_t max_sub = r[0];
     if (max_sub >= 1) {
       cpuid(7, 1, r);
@@ -76,7 +92,9 @@ void detect(CpuFeatures& f) {
   const bool avx2 = ebx7 & (1u << 5), avx512f = ebx7 & (1u << 16), avx512dq = ebx7 & (1u << 17),
              avx512bw = ebx7 & (1u << 30), avx512vl = ebx7 & (1u << 31),
              avx512vbmi = ecx7 & (1u << 1), avx512vnni = ecx7 & (1u << 11),
-             avxvnni = eax7_1 & (1u << 4);
+             avxvnni = eax7_1 & (1u << 4), amx_tile = edx7 & (1u << 24),
+             amx_int8 = edx7 & (1u << 25);
+  const bool os_amx = (xcr0 & 0x60000) == 0x60000;  // XTILECFG + XTILEDATA
   out.add(sse42, "sse4.2");
   out.add(avx, "avx");
   out.add(fma, "fma");
@@ -89,10 +107,14 @@ void detect(CpuFeatures& f) {
   out.add(avx512vl, "avx512vl");
   out.add(avx512vbmi, "avx512vbmi");
   out.add(avx512vnni, "avx512vnni");
+  out.add(amx_tile, "amx-tile");
+  out.add(amx_int8, "amx-int8");
   out.add(os_ymm, "os-ymm");
   out.add(os_zmm, "os-zmm");
   f.avx2_fma = os_ymm && avx && avx2 && fma && f16c;
   f.avx512vnni = f.avx2_fma && os_zmm && avx512f && avx512dq && avx512bw && avx512vl && avx512vnni;
+  f.amx_int8 = f.avx512vnni && amx_tile && amx_int8 && os_amx && amx_permitted();
+  out.add(f.amx_int8, "os-amx");
 }
 #elif defined(__aarch64__) || defined(_M_ARM64)
 void detect(CpuFeatures& f) {

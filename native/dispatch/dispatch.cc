@@ -13,35 +13,57 @@ namespace lowbit {
 namespace {
 
 constexpr KernelTable kScalar{
-    {lb_u8_s8_s32_gemm_ukernel_4x4c1__scalar, 4, 4, 1, QgemmAFormat::u8, false},
+    {lb_u8_s8_s32_gemm_ukernel_4x4c1__scalar, 4, 4, 1, QgemmAFormat::u8, false, 1},
+    {},
+    0,
     {lb_f32_gemm_ukernel_4x4__scalar, 4, 4},
     lb_f32_qu8_quantize_rows__scalar,
 };
 #if defined(__x86_64__) || defined(_M_X64)
 constexpr KernelTable kAvx2{
-    {lb_u8_s8_s32_gemm_ukernel_6x16c2__avx2, 6, 16, 2, QgemmAFormat::s16, true},
+    {lb_u8_s8_s32_gemm_ukernel_6x16c2__avx2, 6, 16, 2, QgemmAFormat::s16, true, 2},
+    {},
+    0,
     {lb_f32_gemm_ukernel_6x16__avx2, 6, 16},
     lb_f32_qu8_quantize_rows__avx2,
 };
+constexpr QgemmUkernel kVnni8x32{lb_u8_s8_s32_gemm_ukernel_8x32c4__avx512vnni, 8, 32, 4, QgemmAFormat::u8, false, 4};
 constexpr KernelTable kAvx512vnni{
-    {lb_u8_s8_s32_gemm_ukernel_8x32c4__avx512vnni, 8, 32, 4, QgemmAFormat::u8, false},
+    kVnni8x32,
+    {},
+    0,
+    {lb_f32_gemm_ukernel_14x32__avx512vnni, 14, 32},
+    lb_f32_qu8_quantize_rows__avx512vnni,
+};
+// AMX tiles take B in exactly the VNNI panel layout (rows of 4-k groups), so up to 15 rows of
+// A go to the VNNI kernel on the same packed weights.
+constexpr KernelTable kAmx{
+    {lb_u8_s8_s32_gemm_ukernel_32x32c4__amx, 32, 32, 4, QgemmAFormat::u8, false, 64},
+    kVnni8x32,
+    15,
     {lb_f32_gemm_ukernel_14x32__avx512vnni, 14, 32},
     lb_f32_qu8_quantize_rows__avx512vnni,
 };
 #endif
 #if defined(__aarch64__) || defined(_M_ARM64)
 constexpr KernelTable kNeon{
-    {lb_u8_s8_s32_gemm_ukernel_8x8c1__neon, 8, 8, 1, QgemmAFormat::s16, true},
+    {lb_u8_s8_s32_gemm_ukernel_8x8c1__neon, 8, 8, 1, QgemmAFormat::s16, true, 1},
+    {},
+    0,
     {lb_f32_gemm_ukernel_8x12__neon, 8, 12},
     lb_f32_qu8_quantize_rows__neon,
 };
 constexpr KernelTable kNeondot{
-    {lb_u8_s8_s32_gemm_ukernel_8x8c4__neondot, 8, 8, 4, QgemmAFormat::s8_shifted, false},
+    {lb_u8_s8_s32_gemm_ukernel_8x8c4__neondot, 8, 8, 4, QgemmAFormat::s8_shifted, false, 4},
+    {},
+    0,
     {lb_f32_gemm_ukernel_8x12__neon, 8, 12},
     lb_f32_qu8_quantize_rows__neon,
 };
 constexpr KernelTable kI8mm{
-    {lb_u8_s8_s32_gemm_ukernel_8x8c8__i8mm, 8, 8, 8, QgemmAFormat::u8, false},
+    {lb_u8_s8_s32_gemm_ukernel_8x8c8__i8mm, 8, 8, 8, QgemmAFormat::u8, false, 8},
+    {},
+    0,
     {lb_f32_gemm_ukernel_8x12__neon, 8, 12},
     lb_f32_qu8_quantize_rows__neon,
 };
@@ -53,6 +75,7 @@ bool supported(Isa isa) {
     case Isa::scalar: return true;
     case Isa::avx2: return f.avx2_fma;
     case Isa::avx512vnni: return f.avx512vnni;
+    case Isa::amx: return f.avx512vnni && f.amx_int8;
     case Isa::neon: return f.neon;
     case Isa::neondot: return f.neon && f.dotprod;
     case Isa::i8mm: return f.neon && f.dotprod && f.i8mm;
@@ -60,7 +83,7 @@ bool supported(Isa isa) {
   }
 }
 
-constexpr Isa kBestFirst[] = {Isa::avx512vnni, Isa::avx2, Isa::i8mm, Isa::neondot, Isa::neon,
+constexpr Isa kBestFirst[] = {Isa::amx, Isa::avx512vnni, Isa::avx2, Isa::i8mm, Isa::neondot, Isa::neon,
                               Isa::scalar};
 
 std::atomic<int> g_isa{-1};
@@ -90,6 +113,7 @@ const KernelTable* kernel_table(Isa isa) {
 #if defined(__x86_64__) || defined(_M_X64)
     case Isa::avx2: return &kAvx2;
     case Isa::avx512vnni: return &kAvx512vnni;
+    case Isa::amx: return &kAmx;
 #endif
 #if defined(__aarch64__) || defined(_M_ARM64)
     case Isa::neon: return &kNeon;
@@ -124,6 +148,7 @@ const char* isa_name(Isa isa) {
     case Isa::scalar: return "scalar";
     case Isa::avx2: return "avx2";
     case Isa::avx512vnni: return "avx512vnni";
+    case Isa::amx: return "amx";
     case Isa::neon: return "neon";
     case Isa::neondot: return "neondot";
     case Isa::i8mm: return "i8mm";

@@ -9,9 +9,10 @@
 namespace lowbit {
 
 // ---- int8 GEMM microkernels ---------------------------------------------------------------
-// A packed by the driver as [k / kr][mr][kr] for one tile of at most `mr` rows (rows past the
-// tile's height are zero), elements as `a_format` says. B packed as panels of `nr` columns,
-// [k / kr][nr][kr], elements int8 or int16 (b_int16). Both are zero-padded to Kp (multiple of kr).
+// A packed by the driver as [k / a_kr][mr][a_kr] for one tile of at most `mr` rows (rows past
+// the tile's height are zero), elements as `a_format` says. B packed as panels of `nr` columns,
+// [k / kr][nr][kr], elements int8 or int16 (b_int16). Both are zero-padded to Kp, a multiple
+// of max(kr, a_kr).
 // The kernel computes acc[m][n] = sum_k a(m,k) * b(k,n) over the padded depth and writes
 //   int32 out: c[m][n] = acc + row_offset[m] - row_zp[m] * col_sum[n]
 //   float out: y[m][n] = float(that) * row_scale[m] * col_scale[n] + bias[n]
@@ -39,6 +40,7 @@ struct QgemmUkernel {
   uint8_t mr, nr, kr;
   QgemmAFormat a_format;
   bool b_int16;
+  uint8_t a_kr;  // A's k interleave (0 = kr)
 };
 
 // ---- fp32 GEMM microkernels ----------------------------------------------------------------
@@ -70,6 +72,10 @@ using QuantizeRowsU8Fn = void (*)(const float* x, size_t M, size_t K, size_t ldx
 // One table per ISA: what dispatch chooses.
 struct KernelTable {
   QgemmUkernel qgemm;
+  // Optional kernel for M <= small_m_max on the same packed B (same nr, kr, b_int16): tile
+  // engines like AMX waste most of their work on a single row.
+  QgemmUkernel qgemm_small;
+  size_t small_m_max;
   SgemmUkernel sgemm;
   QuantizeRowsU8Fn quantize_rows_u8;  // matches lb_quantize_rows_u8_ref exactly
 };
@@ -88,6 +94,7 @@ void lb_f32_qu8_quantize_rows__avx512vnni(const float*, size_t, size_t, size_t, 
 LB_DECLARE_SGEMM(lb_f32_gemm_ukernel_6x16__avx2);
 LB_DECLARE_QGEMM(lb_u8_s8_s32_gemm_ukernel_8x32c4__avx512vnni);
 LB_DECLARE_SGEMM(lb_f32_gemm_ukernel_14x32__avx512vnni);
+LB_DECLARE_QGEMM(lb_u8_s8_s32_gemm_ukernel_32x32c4__amx);
 #endif
 #if defined(__aarch64__) || defined(_M_ARM64)
 LB_DECLARE_QGEMM(lb_u8_s8_s32_gemm_ukernel_8x8c1__neon);

@@ -18,7 +18,9 @@ TEST(Dispatch, DefaultIsTheBestAvailable) {
   EXPECT_EQ(static_cast<int>(ci.isa), best);
   EXPECT_TRUE(ci.available & 1u) << "scalar is always available";
   // Set by the CI for each emulated CPU model: the choice must be exactly this one.
-  if (const char* expect = std::getenv("LOWBIT_EXPECT_ISA")) EXPECT_STREQ(isa_name(ci.isa), expect);
+  if (const char* expect = std::getenv("LOWBIT_EXPECT_ISA")) {
+    EXPECT_STREQ(isa_name(ci.isa), expect);
+  }
 }
 
 TEST(Dispatch, UnsupportedAndUnknownAreRefused) {

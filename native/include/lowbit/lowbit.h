@@ -21,7 +21,7 @@ const char* status_message(Status s);
 // ---- CPU and dispatch ---------------------------------------------------------------------
 // ISA names are one vocabulary: folders, file suffixes, LOWBIT_ISA, cpu().isa, bench labels.
 // Within each architecture the enumerators go from worst to best.
-enum class Isa : int { scalar = 0, avx2, avx512vnni, neon, neondot, i8mm, count };
+enum class Isa : int { scalar = 0, avx2, avx512vnni, amx, neon, neondot, i8mm, count };
 const char* isa_name(Isa isa);
 bool isa_from_name(const char* name, Isa* out);
 

@@ -7,7 +7,7 @@
 
 #include <cstring>
 
-#include "../tile-store.h"
+#include "qgemm-store-avx512.h"
 
 namespace lowbit {
 namespace {
@@ -20,9 +20,11 @@ inline __m512i broadcast_u32(const uint8_t* p) {
   return _mm512_set1_epi32(v);
 }
 
-// Stores rows [0, R) of the tile: int32 with the zero-point terms, or float with scales.
 template <int R>
-void store(const __m512i (&acc0)[R], const __m512i (&acc1)[R], size_t nr_used, const QgemmTileOut& out);
+void store(const __m512i (&acc0)[R], const __m512i (&acc1)[R], size_t nr_used, const QgemmTileOut& out) {
+  const QgemmStore32 st(nr_used, out);
+  for (int r = 0; r < R; ++r) st.row(acc0[r], acc1[r], r, out);
+}
 
 template <int R>
 void tile(size_t nr_used, size_t kp, const uint8_t* a, const int8_t* b, const QgemmTileOut& out) {
@@ -79,47 +81,6 @@ void tile_split_k(size_t nr_used, size_t kp, const uint8_t* a, const int8_t* b, 
     c1[r] = _mm512_add_epi32(c1[r], d1[r]);
   }
   store<R>(c0, c1, nr_used, out);
-}
-
-template <int R>
-void store(const __m512i (&acc0)[R], const __m512i (&acc1)[R], size_t nr_used, const QgemmTileOut& out) {
-  const __mmask16 m0 = nr_used >= 16 ? 0xFFFF : static_cast<__mmask16>((1u << nr_used) - 1);
-  const __mmask16 m1 =
-      nr_used >= 32 ? 0xFFFF : nr_used <= 16 ? 0 : static_cast<__mmask16>((1u << (nr_used - 16)) - 1);
-  const __m512i cs0 = _mm512_loadu_si512(out.col_sum);
-  const __m512i cs1 = _mm512_loadu_si512(out.col_sum + 16);
-  __m512 sc0 = _mm512_setzero_ps(), sc1 = sc0, bi0 = sc0, bi1 = sc0;
-  if (!out.c) {
-    sc0 = _mm512_maskz_loadu_ps(m0, out.col_scale);
-    sc1 = _mm512_maskz_loadu_ps(m1, out.col_scale + 16);
-    if (out.bias) {
-      bi0 = _mm512_maskz_loadu_ps(m0, out.bias);
-      bi1 = _mm512_maskz_loadu_ps(m1, out.bias + 16);
-    }
-  }
-  for (int r = 0; r < R; ++r) {
-    const __m512i ro = _mm512_set1_epi32(out.row_offset[r]);
-    const __m512i rz = _mm512_set1_epi32(out.row_zp[r]);
-    const __m512i v0 = _mm512_sub_epi32(_mm512_add_epi32(acc0[r], ro), _mm512_mullo_epi32(rz, cs0));
-    const __m512i v1 = _mm512_sub_epi32(_mm512_add_epi32(acc1[r], ro), _mm512_mullo_epi32(rz, cs1));
-    if (out.c) {
-      int32_t* c = out.c + r * out.ldc;
-      _mm512_mask_storeu_epi32(c, m0, v0);
-      _mm512_mask_storeu_epi32(c + 16, m1, v1);
-    } else {
-      // Same operation order as the scalar epilogue, so float results agree bit for bit.
-      const __m512 rs = _mm512_set1_ps(out.row_scale[r]);
-      __m512 f0 = _mm512_mul_ps(_mm512_mul_ps(_mm512_cvtepi32_ps(v0), rs), sc0);
-      __m512 f1 = _mm512_mul_ps(_mm512_mul_ps(_mm512_cvtepi32_ps(v1), rs), sc1);
-      if (out.bias) {
-        f0 = _mm512_add_ps(f0, bi0);
-        f1 = _mm512_add_ps(f1, bi1);
-      }
-      float* y = out.y + r * out.ldc;
-      _mm512_mask_storeu_ps(y, m0, f0);
-      _mm512_mask_storeu_ps(y + 16, m1, f1);
-    }
-  }
 }
 
 }  // namespace
