@@ -233,6 +233,7 @@ Status qgemm(const QgemmArgs& args) {
       }
     });
     parallel_for(h.panels, threads_wanted, [&](size_t p) {
+      if (uk.begin) uk.begin();
       const size_t n0 = p * nr;
       const size_t nr_used = std::min(nr, N - n0);
       for (size_t t = 0; t < nt; ++t) {
@@ -253,6 +254,7 @@ Status qgemm(const QgemmArgs& args) {
         }
         uk.fn(mr_used, nr_used, Kp, apack + t * tile_bytes, bdata + p * panel_bytes, out);
       }
+      if (uk.end) uk.end();
     });
   }
   return Status::ok;

@@ -38,7 +38,8 @@ constexpr KernelTable kAvx512vnni{
 // AMX tiles take B in exactly the VNNI panel layout (rows of 4-k groups), so up to 15 rows of
 // A go to the VNNI kernel on the same packed weights.
 constexpr KernelTable kAmx{
-    {lb_u8_s8_s32_gemm_ukernel_32x32c4__amx, 32, 32, 4, QgemmAFormat::u8, false, 64},
+    {lb_u8_s8_s32_gemm_ukernel_32x32c4__amx, 32, 32, 4, QgemmAFormat::u8, false, 64,
+     lb_u8_s8_s32_gemm_begin__amx, lb_u8_s8_s32_gemm_end__amx},
     kVnni8x32,
     15,
     {lb_f32_gemm_ukernel_14x32__avx512vnni, 14, 32},

@@ -40,7 +40,11 @@ struct QgemmUkernel {
   uint8_t mr, nr, kr;
   QgemmAFormat a_format;
   bool b_int16;
-  uint8_t a_kr;  // A's k interleave (0 = kr)
+  uint8_t a_kr;  // A's k interleave
+  // Called around each run of tiles on one thread (may be null): per-thread state such as
+  // the AMX tile configuration is set once per run, not once per tile.
+  void (*begin)();
+  void (*end)();
 };
 
 // ---- fp32 GEMM microkernels ----------------------------------------------------------------
@@ -95,6 +99,8 @@ LB_DECLARE_SGEMM(lb_f32_gemm_ukernel_6x16__avx2);
 LB_DECLARE_QGEMM(lb_u8_s8_s32_gemm_ukernel_8x32c4__avx512vnni);
 LB_DECLARE_SGEMM(lb_f32_gemm_ukernel_14x32__avx512vnni);
 LB_DECLARE_QGEMM(lb_u8_s8_s32_gemm_ukernel_32x32c4__amx);
+void lb_u8_s8_s32_gemm_begin__amx();
+void lb_u8_s8_s32_gemm_end__amx();
 #endif
 #if defined(__aarch64__) || defined(_M_ARM64)
 LB_DECLARE_QGEMM(lb_u8_s8_s32_gemm_ukernel_8x8c1__neon);

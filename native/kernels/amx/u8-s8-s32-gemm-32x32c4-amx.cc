@@ -36,12 +36,15 @@ const TileConfig kConfig = [] {
 
 }  // namespace
 
+// The tile configuration is per thread and loading it costs hundreds of cycles: the driver
+// sets it once per run of tiles and releases the tiles after (other code on the thread, such
+// as another library's AMX kernels, may use its own configuration in between).
+void lb_u8_s8_s32_gemm_begin__amx() { _tile_loadconfig(&kConfig); }
+void lb_u8_s8_s32_gemm_end__amx() { _tile_release(); }
+
 void lb_u8_s8_s32_gemm_ukernel_32x32c4__amx(size_t mr_used, size_t nr_used, size_t kp,
                                             const void* a_packed, const void* b_panel,
                                             const QgemmTileOut& out) {
-  // Loaded on every call: the tile configuration is per thread, and other code on this thread
-  // (another library's AMX kernels) may have changed it since.
-  _tile_loadconfig(&kConfig);
   const auto* a = static_cast<const uint8_t*>(a_packed);
   const auto* b = static_cast<const int8_t*>(b_panel);
   alignas(64) int32_t acc[MR][NR];
@@ -50,13 +53,14 @@ void lb_u8_s8_s32_gemm_ukernel_32x32c4__amx(size_t mr_used, size_t nr_used, size
   if (mr_used > 16) {
     _tile_zero(2);
     _tile_zero(3);
+    // Loads interleaved with the products that do not need them, so they overlap.
     for (size_t k = 0; k < kp; k += KSTEP) {
       _tile_loadd(4, a, KSTEP);
-      _tile_loadd(5, a + 16 * KSTEP, KSTEP);
       _tile_loadd(6, b, NR * 4);
-      _tile_loadd(7, b + 64, NR * 4);
       _tile_dpbusd(0, 4, 6);
+      _tile_loadd(7, b + 64, NR * 4);
       _tile_dpbusd(1, 4, 7);
+      _tile_loadd(5, a + 16 * KSTEP, KSTEP);
       _tile_dpbusd(2, 5, 6);
       _tile_dpbusd(3, 5, 7);
       a += MR * KSTEP;
