@@ -1,6 +1,11 @@
 // linear = (dynamic activation quantization + int8 GEMM + float epilogue) or the fp32 GEMM.
+#include <algorithm>
+#include <atomic>
+#include <cstdint>
+
 #include "../include/lowbit/lowbit.h"
 #include "scratch.h"
+#include "threadpool.h"
 
 namespace lowbit {
 
@@ -26,8 +31,17 @@ Status linear(const LinearArgs& args) {
   if (!q || !params) return Status::out_of_memory;
   float* x_scales = params;
   auto* x_zero_points = reinterpret_cast<int32_t*>(params + M);
-  if (Status s = quantize_rows_u8(args.x, M, K, args.ldx, q, K, x_scales, x_zero_points); s != Status::ok)
-    return s;
+  // Rows are independent: quantize blocks of them on the pool (it is memory-bound work).
+  constexpr size_t kRowsPerItem = 16;
+  const size_t items = (M + kRowsPerItem - 1) / kRowsPerItem;
+  std::atomic<int> failed{0};
+  parallel_for(items, M * K < (size_t{1} << 16) ? 1 : SIZE_MAX, [&](size_t i) {
+    const size_t m0 = i * kRowsPerItem, rows = std::min(kRowsPerItem, M - m0);
+    if (quantize_rows_u8(args.x + m0 * args.ldx, rows, K, args.ldx, q + m0 * K, K, x_scales + m0,
+                         x_zero_points + m0) != Status::ok)
+      failed = 1;
+  });
+  if (failed) return Status::invalid_argument;
   QgemmArgs g;
   g.M = M;
   g.a = q;

@@ -8,6 +8,7 @@
 // za' is za shifted the same way. All of it in wrapping uint32 arithmetic: the same result,
 // bit for bit, as int32 accumulation of the ONNX formula.
 #include <algorithm>
+#include <atomic>
 #include <cstring>
 #include <memory>
 #include <new>
@@ -196,64 +197,94 @@ Status qgemm(const QgemmArgs& args) {
   const size_t elem_a = uk.a_format == QgemmAFormat::s16 ? 2 : 1;
   const size_t panel_bytes = nr * Kp * h.elem_bytes;
 
-  // A is packed in chunks of whole tiles (see kChunkRows); rows past M are zero.
+  // A is packed in groups of whole tiles (see kChunkRows); rows past M are zero.
   const size_t tile_bytes = mr * Kp * elem_a;
   const size_t tiles_per_chunk = std::max<size_t>(1, std::max(kChunkBytes / tile_bytes, kChunkRows / mr));
   const size_t m_tiles = (M + mr - 1) / mr;
-  const size_t chunk_tiles = std::min(m_tiles, tiles_per_chunk);
-  auto* apack = static_cast<uint8_t*>(scratch(ScratchSlot::a_pack, chunk_tiles * tile_bytes));
-  auto* row_offset = static_cast<int32_t*>(scratch(ScratchSlot::row_data, 2 * chunk_tiles * mr * sizeof(int32_t)));
-  if (!apack || !row_offset) return Status::out_of_memory;
-  int32_t* row_zp = row_offset + chunk_tiles * mr;
   const uint32_t zb = static_cast<uint32_t>(args.b_zero_point);
   const uint8_t flip = args.a_signed ? 0x80 : 0;  // int8 A -> Au = A + 128
   const size_t threads_wanted = M * N * K < (size_t{1} << 18) ? 1 : SIZE_MAX;
 
+  // Packs A tile t (global index) into dst, with its rows' zero-point terms.
+  auto pack_tile = [&](size_t t, uint8_t* dst, int32_t* row_offset, int32_t* row_zp) {
+    for (size_t r = 0; r < mr; ++r) {
+      const size_t m = t * mr + r;
+      if (m >= M) {
+        pack_a_row(uk, nullptr, 0, Kp, 0, r, dst);
+        row_offset[r] = 0;
+        row_zp[r] = 0;
+        continue;
+      }
+      const auto* src = static_cast<const uint8_t*>(args.a) + m * args.lda;
+      const uint32_t sum = pack_a_row(uk, src, K, Kp, flip, r, dst);
+      const int32_t za = args.a_zero_points ? args.a_zero_points[m] : args.a_zero_point;
+      const uint32_t zap = static_cast<uint32_t>(za) + (args.a_signed ? 128u : 0u);
+      row_offset[r] = static_cast<int32_t>(static_cast<uint32_t>(K) * zap * zb - zb * sum);
+      // A shifted to int8 lost 128 per element: acc_true = acc + 128 * colsum(B).
+      row_zp[r] = static_cast<int32_t>(zap - (uk.a_format == QgemmAFormat::s8_shifted ? 128u : 0u));
+    }
+  };
+  // Runs packed tiles [t0, t0 + nt) (at apack, tile i at apack + i * tile_bytes) against panel p.
+  auto run_panel = [&](size_t p, size_t t0, size_t nt, const uint8_t* apack, const int32_t* row_offset,
+                       const int32_t* row_zp) {
+    const size_t n0 = p * nr;
+    const size_t nr_used = std::min(nr, N - n0);
+    for (size_t i = 0; i < nt; ++i) {
+      const size_t m0 = (t0 + i) * mr;
+      QgemmTileOut out{};
+      out.row_offset = row_offset + i * mr;
+      out.row_zp = row_zp + i * mr;
+      out.col_sum = col_sums + n0;
+      out.ldc = args.ldc;
+      if (args.c) {
+        out.c = args.c + m0 * args.ldc + n0;
+      } else {
+        out.y = args.y + m0 * args.ldc + n0;
+        out.row_scale = args.a_scales + m0;
+        out.col_scale = args.b_scales + n0;
+        out.bias = args.bias ? args.bias + n0 : nullptr;
+      }
+      uk.fn(std::min(mr, M - m0), nr_used, Kp, apack + i * tile_bytes, bdata + p * panel_bytes, out);
+    }
+  };
+  auto buffers = [&](size_t tiles, uint8_t** apack, int32_t** row_offset, int32_t** row_zp) {
+    *apack = static_cast<uint8_t*>(scratch(ScratchSlot::a_pack, tiles * tile_bytes));
+    *row_offset = static_cast<int32_t*>(scratch(ScratchSlot::row_data, 2 * tiles * mr * sizeof(int32_t)));
+    *row_zp = *row_offset ? *row_offset + tiles * mr : nullptr;
+    return *apack && *row_offset;
+  };
+
+  const size_t nthreads = threads_wanted == 1 ? 1 : static_cast<size_t>(threads());
+  if (nthreads > 1 && m_tiles >= 2 * nthreads) {
+    // Many rows: each thread takes whole groups of rows, packs them into its own scratch and
+    // sweeps every panel, so its A stays in its own core's cache.
+    const size_t group = std::min(tiles_per_chunk, (m_tiles + nthreads - 1) / nthreads);
+    const size_t groups = (m_tiles + group - 1) / group;
+    std::atomic<bool> oom{false};
+    parallel_for(groups, threads_wanted, [&](size_t g) {
+      const size_t t0 = g * group, nt = std::min(group, m_tiles - t0);
+      uint8_t* apack;
+      int32_t *row_offset, *row_zp;
+      if (!buffers(nt, &apack, &row_offset, &row_zp)) { oom = true; return; }
+      for (size_t i = 0; i < nt; ++i) pack_tile(t0 + i, apack + i * tile_bytes, row_offset + i * mr, row_zp + i * mr);
+      if (uk.begin) uk.begin();
+      for (size_t p = 0; p < h.panels; ++p) run_panel(p, t0, nt, apack, row_offset, row_zp);
+      if (uk.end) uk.end();
+    });
+    return oom ? Status::out_of_memory : Status::ok;
+  }
+  // Few rows: pack them once, then the threads split the panels.
+  uint8_t* apack;
+  int32_t *row_offset, *row_zp;
+  if (!buffers(std::min(m_tiles, tiles_per_chunk), &apack, &row_offset, &row_zp)) return Status::out_of_memory;
   for (size_t t0 = 0; t0 < m_tiles; t0 += tiles_per_chunk) {
     const size_t nt = std::min(tiles_per_chunk, m_tiles - t0);
-    // Pack A tiles [k/a_kr][mr][a_kr]; rows past M and k past K are zero.
-    parallel_for(nt, threads_wanted, [&](size_t t) {
-      uint8_t* dst = apack + t * tile_bytes;
-      for (size_t r = 0; r < mr; ++r) {
-        const size_t m = (t0 + t) * mr + r;
-        const size_t slot = t * mr + r;
-        if (m >= M) {
-          pack_a_row(uk, nullptr, 0, Kp, 0, r, dst);
-          row_offset[slot] = 0;
-          row_zp[slot] = 0;
-          continue;
-        }
-        const auto* src = static_cast<const uint8_t*>(args.a) + m * args.lda;
-        const uint32_t sum = pack_a_row(uk, src, K, Kp, flip, r, dst);
-        const int32_t za = args.a_zero_points ? args.a_zero_points[m] : args.a_zero_point;
-        const uint32_t zap = static_cast<uint32_t>(za) + (args.a_signed ? 128u : 0u);
-        row_offset[slot] = static_cast<int32_t>(static_cast<uint32_t>(K) * zap * zb - zb * sum);
-        // A shifted to int8 lost 128 per element: acc_true = acc + 128 * colsum(B).
-        row_zp[slot] = static_cast<int32_t>(zap - (uk.a_format == QgemmAFormat::s8_shifted ? 128u : 0u));
-      }
+    parallel_for(nt, threads_wanted, [&](size_t i) {
+      pack_tile(t0 + i, apack + i * tile_bytes, row_offset + i * mr, row_zp + i * mr);
     });
     parallel_for(h.panels, threads_wanted, [&](size_t p) {
       if (uk.begin) uk.begin();
-      const size_t n0 = p * nr;
-      const size_t nr_used = std::min(nr, N - n0);
-      for (size_t t = 0; t < nt; ++t) {
-        const size_t m0 = (t0 + t) * mr;
-        const size_t mr_used = std::min(mr, M - m0);
-        QgemmTileOut out{};
-        out.row_offset = &row_offset[t * mr];
-        out.row_zp = &row_zp[t * mr];
-        out.col_sum = col_sums + n0;
-        out.ldc = args.ldc;
-        if (args.c) {
-          out.c = args.c + m0 * args.ldc + n0;
-        } else {
-          out.y = args.y + m0 * args.ldc + n0;
-          out.row_scale = args.a_scales + m0;
-          out.col_scale = args.b_scales + n0;
-          out.bias = args.bias ? args.bias + n0 : nullptr;
-        }
-        uk.fn(mr_used, nr_used, Kp, apack + t * tile_bytes, bdata + p * panel_bytes, out);
-      }
+      run_panel(p, t0, nt, apack, row_offset, row_zp);
       if (uk.end) uk.end();
     });
   }

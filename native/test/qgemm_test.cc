@@ -205,7 +205,7 @@ namespace {
 
 TEST(Qgemm, SameResultForAnyThreadCount) {
   std::mt19937_64 rng(seed() + 3);
-  const size_t M = 70, N = 300, K = 515;
+  const size_t M = 200, N = 300, K = 515;  // enough rows for the row-split path on every ISA
   std::vector<uint8_t> a(M * K);
   std::vector<int8_t> b(K * N);
   for (auto& v : a) v = static_cast<uint8_t>(rng());
