@@ -37,7 +37,7 @@ size_t qgemm_layout(const QgemmUkernel& uk, size_t K, size_t N, PackedHeader* h)
     h->Kp = Kp;
     h->panels = panels;
   }
-  return sizeof(PackedHeader) + panels * uk.nr * sizeof(int32_t) + panels * uk.nr * Kp * elem;
+  return sizeof(PackedHeader) + kPackSlack + panels * uk.nr * sizeof(int32_t) + panels * uk.nr * Kp * elem;
 }
 
 // Too large to address, or to be a sane tensor: refuse before any size arithmetic can wrap.
@@ -122,11 +122,12 @@ Status qgemm_pack_b(const int8_t* b, size_t K, size_t N, ptrdiff_t stride_k, ptr
   PackedHeader h;
   if (packed_size != qgemm_layout(uk, K, N, &h)) return Status::buffer_too_small;
   h.isa = static_cast<uint32_t>(d.isa);
+  h.data_pad = data_pad_for(packed);
   h.check = header_check(h);
   auto* base = static_cast<uint8_t*>(packed);
   std::memcpy(base, &h, sizeof h);
-  auto* col_sums = reinterpret_cast<int32_t*>(base + sizeof h);  // header keeps 4-alignment
-  uint8_t* data = base + sizeof h + h.panels * uk.nr * sizeof(int32_t);
+  auto* col_sums = reinterpret_cast<int32_t*>(base + data_offset(h));
+  uint8_t* data = base + data_offset(h) + h.panels * uk.nr * sizeof(int32_t);
   const size_t nr = uk.nr, kr = uk.kr, Kp = h.Kp;
   for (size_t p = 0; p < h.panels; ++p) {
     for (size_t j = 0; j < nr; ++j) {
@@ -155,7 +156,7 @@ static Status validate_q8(const void* packed, size_t size, PackedHeader* out) {
   if (!packed || size < sizeof(PackedHeader)) return Status::stale_pack;
   PackedHeader h;
   std::memcpy(&h, packed, sizeof h);
-  if (h.magic != kMagicQ8 || h.check != header_check(h) || !dims_ok(h.K, h.N))
+  if (h.magic != kMagicQ8 || h.check != header_check(h) || !dims_ok(h.K, h.N) || h.data_pad >= kPackSlack)
     return Status::stale_pack;
   *out = h;
   return Status::ok;
@@ -191,8 +192,8 @@ Status qgemm(const QgemmArgs& args) {
   if (M == 0 || N == 0) return Status::ok;
 
   const auto* base = static_cast<const uint8_t*>(args.packed_b);
-  const auto* col_sums = reinterpret_cast<const int32_t*>(base + sizeof h);
-  const uint8_t* bdata = base + sizeof h + h.panels * h.nr * sizeof(int32_t);
+  const auto* col_sums = reinterpret_cast<const int32_t*>(base + data_offset(h));
+  const uint8_t* bdata = base + data_offset(h) + h.panels * h.nr * sizeof(int32_t);
   const size_t mr = uk.mr, nr = h.nr, Kp = h.Kp;
   const size_t elem_a = uk.a_format == QgemmAFormat::s16 ? 2 : 1;
   const size_t panel_bytes = nr * Kp * h.elem_bytes;

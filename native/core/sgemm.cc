@@ -30,7 +30,7 @@ size_t sgemm_layout(const SgemmUkernel& uk, size_t K, size_t N, PackedHeader* h)
     h->Kp = K;
     h->panels = panels;
   }
-  return sizeof(PackedHeader) + panels * uk.nr * K * sizeof(float);
+  return sizeof(PackedHeader) + kPackSlack + panels * uk.nr * K * sizeof(float);
 }
 
 bool dims_ok(size_t a, size_t b) { return a <= (size_t{1} << 31) && b <= (size_t{1} << 31); }
@@ -39,7 +39,7 @@ Status validate(const void* packed, size_t size, PackedHeader* out) {
   if (!packed || size < sizeof(PackedHeader)) return Status::stale_pack;
   PackedHeader h;
   std::memcpy(&h, packed, sizeof h);
-  if (h.magic != kMagicF32 || h.check != header_check(h) || !dims_ok(h.K, h.N))
+  if (h.magic != kMagicF32 || h.check != header_check(h) || !dims_ok(h.K, h.N) || h.data_pad >= kPackSlack)
     return Status::stale_pack;
   *out = h;
   return Status::ok;
@@ -60,10 +60,11 @@ Status sgemm_pack_b(const float* b, size_t K, size_t N, ptrdiff_t stride_k, ptrd
   PackedHeader h;
   if (packed_size != sgemm_layout(uk, K, N, &h)) return Status::buffer_too_small;
   h.isa = static_cast<uint32_t>(d.isa);
+  h.data_pad = data_pad_for(packed);
   h.check = header_check(h);
   auto* base = static_cast<uint8_t*>(packed);
   std::memcpy(base, &h, sizeof h);
-  auto* data = reinterpret_cast<float*>(base + sizeof h);
+  auto* data = reinterpret_cast<float*>(base + data_offset(h));
   const size_t nr = uk.nr;
   for (size_t p = 0; p < h.panels; ++p)
     for (size_t k = 0; k < K; ++k)
@@ -98,7 +99,7 @@ Status sgemm(const SgemmArgs& args) {
   if (M > 0 && N > 0 && args.ldy < N) return Status::invalid_argument;
   if (M == 0 || N == 0) return Status::ok;
 
-  const auto* bdata = reinterpret_cast<const float*>(static_cast<const uint8_t*>(args.packed_b) + sizeof h);
+  const auto* bdata = reinterpret_cast<const float*>(static_cast<const uint8_t*>(args.packed_b) + data_offset(h));
   const size_t mr = uk.mr, nr = uk.nr;
   const size_t Kc = std::max<size_t>(K, 1);
   const size_t tile_floats = mr * Kc;

@@ -35,6 +35,7 @@ void tile(size_t nr_used, size_t kp, const int16_t* a, const int16_t* b, const Q
     a += MR * KR;
     b += NR * KR;
   };
+#pragma GCC unroll 2
   for (; k + KU * KR <= kp; k += KU * KR)
     for (int u = 0; u < KU; ++u) step(u);
   for (; k < kp; k += KR) step(0);

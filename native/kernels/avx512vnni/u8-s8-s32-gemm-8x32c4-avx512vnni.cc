@@ -30,6 +30,7 @@ template <int R>
 void tile(size_t nr_used, size_t kp, const uint8_t* a, const int8_t* b, const QgemmTileOut& out) {
   __m512i c0[R], c1[R];
   for (int r = 0; r < R; ++r) c0[r] = c1[r] = _mm512_setzero_si512();
+#pragma GCC unroll 2
   for (size_t k = 0; k < kp; k += KR) {
     const __m512i b0 = _mm512_loadu_si512(b);
     const __m512i b1 = _mm512_loadu_si512(b + 64);
