@@ -56,8 +56,11 @@ for (const shape of [[512, 512, 512], [128, 4096, 4096], [1, 4096, 4096]]) {
     },
   });
 }
-if (info.available.includes('avx2') && bestIsa !== 'avx2') {
-  add('int8 matmulInteger', [512, 512, 512], { isa: 'avx2', setup: cases[0].setup });
+// The other SIMD paths this CPU has, forced, on the same work.
+for (const isa of ['avx512vnni', 'avx2', 'i8mm', 'neondot', 'neon']) {
+  if (isa === bestIsa || !info.available.includes(isa)) continue;
+  add('int8 matmulInteger', [512, 512, 512], { isa, setup: cases[0].setup });
+  add('int8 matmulInteger', [128, 4096, 4096], { isa, setup: cases[0].setup });
 }
 if (allThreads > 1) {
   for (const threads of [1, allThreads]) add('int8 matmulInteger', [1024, 1024, 1024], { threads, setup: cases[0].setup });

@@ -68,8 +68,9 @@ export function linearInt8Ref(x: Float32Array, M: number, K: number, wq: Int8Arr
     let s = f(f(hi / 255) - f(lo / 255));
     if (s === 0) s = 1;
     const zp = Math.min(255, Math.max(0, roundHalfEven(f(-lo / s))));
+    const inv = f(1 / s);
     for (let k = 0; k < K; k++) {
-      q[k] = Math.min(255, Math.max(0, roundHalfEven(f(x[m * K + k] / s)) + zp));
+      q[k] = Math.min(255, Math.max(0, roundHalfEven(f(x[m * K + k] * inv)) + zp));
     }
     for (let n = 0; n < N; n++) {
       let acc = 0;

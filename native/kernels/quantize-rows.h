@@ -29,9 +29,9 @@ inline bool dynamic_row_params(float lo, float hi, bool finite, size_t K, uint8_
   return true;
 }
 
-// One value, exactly as the reference rounds it (for SIMD tails).
-inline uint8_t dynamic_quantize_one(float x, float scale, int32_t zp) {
-  float v = x / scale;
+// One value, exactly as the reference rounds it (for SIMD tails); inv = 1 / scale.
+inline uint8_t dynamic_quantize_one(float x, float inv, int32_t zp) {
+  float v = x * inv;
   v = v < -1024.f ? -1024.f : v > 1024.f ? 1024.f : v;
   const int32_t q = static_cast<int32_t>(std::nearbyint(v)) + zp;
   return static_cast<uint8_t>(q < 0 ? 0 : q > 255 ? 255 : q);

@@ -58,11 +58,12 @@ void lb_quantize_rows_u8_ref(const float* x, size_t M, size_t K, size_t ldx, uin
     float scale = hi / 255.f - lo / 255.f;
     if (scale == 0.f) scale = 1.f;
     const float zpf = std::nearbyint(-lo / scale);
+    const float inv = 1.f / scale;  // a multiply per value, not a divide (see lowbit.h)
     const int32_t zp = static_cast<int32_t>(std::fmin(255.f, std::fmax(0.f, zpf)));
     scales[m] = scale;
     zero_points[m] = zp;
     for (size_t k = 0; k < K; ++k) {
-      float v = std::nearbyint(row[k] / scale) + static_cast<float>(zp);
+      float v = std::nearbyint(row[k] * inv) + static_cast<float>(zp);
       v = std::fmin(255.f, std::fmax(0.f, v));
       q[m * ldq + k] = static_cast<uint8_t>(v);
     }

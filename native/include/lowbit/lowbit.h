@@ -85,7 +85,8 @@ Status qgemm(const QgemmArgs& args);
 // ---- dynamic activation quantization ---------------------------------------------------------
 // Per row, asymmetric uint8 over [min(0, min x), max(0, max x)] (so 0 is exact):
 //   scale = hi/255 - lo/255 (1 if hi == lo), zp = clamp(round_half_even(-lo / scale), 0, 255),
-//   q = clamp(round_half_even(x / scale) + zp, 0, 255).
+//   q = clamp(round_half_even(x * (1 / scale)) + zp, 0, 255)  (1/scale rounded to float once:
+//   a multiply per value, as ggml does, instead of a divide, which costs 5x on every CPU).
 // A row holding NaN or ±Inf gets scale NaN, so every output that depends on it is NaN.
 Status quantize_rows_u8(const float* x, size_t M, size_t K, size_t ldx, uint8_t* q, size_t ldq,
                         float* scales, int32_t* zero_points);

@@ -42,21 +42,21 @@ void lb_f32_qu8_quantize_rows__avx2(const float* x, size_t M, size_t K, size_t l
       hi1 = v > hi1 ? v : hi1;
     }
     if (!dynamic_row_params(lo1, hi1, bad1 == 0.f, K, out, &scales[m], &zero_points[m])) continue;
-    const float s = scales[m];
+    const float inv1 = 1.f / scales[m];
     const int32_t z = zero_points[m];
-    const __m256 scale = _mm256_set1_ps(s);
+    const __m256 inv = _mm256_set1_ps(inv1);
     const __m256i zp = _mm256_set1_epi32(z);
     const __m256 lim = _mm256_set1_ps(1024.f), nlim = _mm256_set1_ps(-1024.f);
     const __m256i zero = _mm256_setzero_si256(), top = _mm256_set1_epi32(255);
     for (k = 0; k + 8 <= K; k += 8) {
-      __m256 v = _mm256_div_ps(_mm256_loadu_ps(row + k), scale);
+      __m256 v = _mm256_mul_ps(_mm256_loadu_ps(row + k), inv);
       v = _mm256_min_ps(_mm256_max_ps(v, nlim), lim);
       __m256i r = _mm256_add_epi32(_mm256_cvtps_epi32(v), zp);
       r = _mm256_min_epi32(_mm256_max_epi32(r, zero), top);
       r = _mm256_permutevar8x32_epi32(_mm256_shuffle_epi8(r, gather), join);
       _mm_storel_epi64(reinterpret_cast<__m128i*>(out + k), _mm256_castsi256_si128(r));
     }
-    for (; k < K; ++k) out[k] = dynamic_quantize_one(row[k], s, z);
+    for (; k < K; ++k) out[k] = dynamic_quantize_one(row[k], inv1, z);
   }
 }
 

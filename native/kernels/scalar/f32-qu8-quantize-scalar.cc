@@ -55,8 +55,9 @@ void lb_f32_qu8_quantize_rows__scalar(const float* x, size_t M, size_t K, size_t
       lo = v < lo ? v : lo;
       hi = v > hi ? v : hi;
     }
-    if (dynamic_row_params(lo, hi, bad == 0.f, K, out, &scales[m], &zero_points[m]))
-      quantize(row, out, K, scales[m], zero_points[m]);
+    if (!dynamic_row_params(lo, hi, bad == 0.f, K, out, &scales[m], &zero_points[m])) continue;
+    const float inv = 1.f / scales[m];
+    for (size_t k = 0; k < K; ++k) out[k] = dynamic_quantize_one(row[k], inv, zero_points[m]);
   }
 }
 
