@@ -27,7 +27,7 @@ case "$mode" in
     # Each CPU model must choose its own best path, and only paths it can run.
     for pair in max:i8mm cortex-a76:neondot cortex-a72:neon; do
       cpu=${pair%%:*}
-      echo "== qemu-aarch64 -cpu $cpu (expects $pair)"
+      echo "== qemu-aarch64 -cpu $cpu (must choose ${pair#*:})"
       LOWBIT_QEMU_CPU=$cpu LOWBIT_EXPECT_ISA=${pair#*:} ctest --test-dir build-aarch64 --output-on-failure
     done
     ;;

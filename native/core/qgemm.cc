@@ -43,15 +43,8 @@ size_t qgemm_layout(const QgemmUkernel& uk, size_t K, size_t N, PackedHeader* h)
 // Too large to address, or to be a sane tensor: refuse before any size arithmetic can wrap.
 bool dims_ok(size_t a, size_t b) { return a <= (size_t{1} << 31) && b <= (size_t{1} << 31); }
 
-// Bool-free integer sum of Au over one row (auto-vectorizes).
-uint32_t row_sum(const uint8_t* src, size_t K, uint8_t flip) {
-  uint32_t sum = 0;
-  for (size_t k = 0; k < K; ++k) sum += static_cast<uint8_t>(src[k] ^ flip);
-  return sum;
-}
-
 // Row r of an A tile in the kernel's layout [k/a_kr][mr][a_kr]; src == nullptr writes zeros.
-// Returns the sum of Au over the row. Only the k groups are scattered; each group's a_kr
+// Only the k groups are scattered; each group's a_kr
 // elements are copied as one word.
 template <size_t KR>
 void scatter_bytes(const uint8_t* src, size_t K, uint8_t x, size_t mr, size_t r, size_t Kp, uint8_t* dst) {
@@ -84,8 +77,8 @@ void widen_bytes(const uint8_t* src, size_t K, uint8_t x, size_t mr, size_t r, s
     }
 }
 
-uint32_t pack_a_row(const QgemmUkernel& uk, const uint8_t* src, size_t K, size_t Kp, uint8_t flip,
-                    size_t r, uint8_t* dst) {
+void pack_a_row(const QgemmUkernel& uk, const uint8_t* src, size_t K, size_t Kp, uint8_t flip,
+                size_t r, uint8_t* dst) {
   const size_t mr = uk.mr, kr = uk.a_kr;
   if (uk.a_format == QgemmAFormat::s16) {
     if (kr == 1) widen_bytes<1>(src, K, flip, mr, r, Kp, dst);
@@ -100,7 +93,6 @@ uint32_t pack_a_row(const QgemmUkernel& uk, const uint8_t* src, size_t K, size_t
       default: scatter_bytes<64>(src, K, x, mr, r, Kp, dst); break;
     }
   }
-  return src ? row_sum(src, K, flip) : 0;
 }
 
 // A rows packed before B is swept: B is read once per chunk, so chunks are made large (up to
@@ -217,7 +209,8 @@ Status qgemm(const QgemmArgs& args) {
         continue;
       }
       const auto* src = static_cast<const uint8_t*>(args.a) + m * args.lda;
-      const uint32_t sum = pack_a_row(uk, src, K, Kp, flip, r, dst);
+      pack_a_row(uk, src, K, Kp, flip, r, dst);
+      const uint32_t sum = d.table->sum_u8(src, K, flip);
       const int32_t za = args.a_zero_points ? args.a_zero_points[m] : args.a_zero_point;
       const uint32_t zap = static_cast<uint32_t>(za) + (args.a_signed ? 128u : 0u);
       row_offset[r] = static_cast<int32_t>(static_cast<uint32_t>(K) * zap * zb - zb * sum);

@@ -18,6 +18,7 @@ constexpr KernelTable kScalar{
     0,
     {lb_f32_gemm_ukernel_4x4__scalar, 4, 4},
     lb_f32_qu8_quantize_rows__scalar,
+    lb_u8_sum__scalar,
 };
 #if defined(__x86_64__) || defined(_M_X64)
 constexpr KernelTable kAvx2{
@@ -26,6 +27,7 @@ constexpr KernelTable kAvx2{
     0,
     {lb_f32_gemm_ukernel_6x16__avx2, 6, 16},
     lb_f32_qu8_quantize_rows__avx2,
+    lb_u8_sum__avx2,
 };
 constexpr QgemmUkernel kVnni8x32{lb_u8_s8_s32_gemm_ukernel_8x32c4__avx512vnni, 8, 32, 4, QgemmAFormat::u8, false, 4};
 constexpr KernelTable kAvx512vnni{
@@ -34,6 +36,7 @@ constexpr KernelTable kAvx512vnni{
     0,
     {lb_f32_gemm_ukernel_14x32__avx512vnni, 14, 32},
     lb_f32_qu8_quantize_rows__avx512vnni,
+    lb_u8_sum__avx2,
 };
 // AMX tiles take B in exactly the VNNI panel layout (rows of 4-k groups), so up to 15 rows of
 // A go to the VNNI kernel on the same packed weights.
@@ -44,6 +47,7 @@ constexpr KernelTable kAmx{
     15,
     {lb_f32_gemm_ukernel_14x32__avx512vnni, 14, 32},
     lb_f32_qu8_quantize_rows__avx512vnni,
+    lb_u8_sum__avx2,
 };
 #endif
 #if defined(__aarch64__) || defined(_M_ARM64)
@@ -53,6 +57,7 @@ constexpr KernelTable kNeon{
     0,
     {lb_f32_gemm_ukernel_8x12__neon, 8, 12},
     lb_f32_qu8_quantize_rows__neon,
+    lb_u8_sum__neon,
 };
 constexpr KernelTable kNeondot{
     {lb_u8_s8_s32_gemm_ukernel_8x8c4__neondot, 8, 8, 4, QgemmAFormat::s8_shifted, false, 4},
@@ -60,6 +65,7 @@ constexpr KernelTable kNeondot{
     0,
     {lb_f32_gemm_ukernel_8x12__neon, 8, 12},
     lb_f32_qu8_quantize_rows__neon,
+    lb_u8_sum__neon,
 };
 constexpr KernelTable kI8mm{
     {lb_u8_s8_s32_gemm_ukernel_8x8c8__i8mm, 8, 8, 8, QgemmAFormat::u8, false, 8},
@@ -67,6 +73,7 @@ constexpr KernelTable kI8mm{
     0,
     {lb_f32_gemm_ukernel_8x12__neon, 8, 12},
     lb_f32_qu8_quantize_rows__neon,
+    lb_u8_sum__neon,
 };
 #endif
 

@@ -70,6 +70,10 @@ void lb_f32_qu8_quantize__scalar(const float* x, uint8_t* y, size_t n, float sca
 void lb_qs8_f32_dequantize__scalar(const int8_t* x, float* y, size_t n, float scale, int32_t zp);
 void lb_qu8_f32_dequantize__scalar(const uint8_t* x, float* y, size_t n, float scale, int32_t zp);
 
+// Sum of (x[i] ^ flip) over n bytes: the row sums the int8 GEMM's zero-point algebra needs.
+using SumU8Fn = uint32_t (*)(const uint8_t* x, size_t n, uint8_t flip);
+uint32_t lb_u8_sum__scalar(const uint8_t* x, size_t n, uint8_t flip);
+
 using QuantizeRowsU8Fn = void (*)(const float* x, size_t M, size_t K, size_t ldx, uint8_t* q,
                                   size_t ldq, float* scales, int32_t* zero_points);
 
@@ -82,6 +86,7 @@ struct KernelTable {
   size_t small_m_max;
   SgemmUkernel sgemm;
   QuantizeRowsU8Fn quantize_rows_u8;  // matches lb_quantize_rows_u8_ref exactly
+  SumU8Fn sum_u8;
 };
 
 #define LB_DECLARE_QGEMM(name) \
@@ -93,6 +98,7 @@ LB_DECLARE_QGEMM(lb_u8_s8_s32_gemm_ukernel_4x4c1__scalar);
 LB_DECLARE_SGEMM(lb_f32_gemm_ukernel_4x4__scalar);
 #if defined(__x86_64__) || defined(_M_X64)
 LB_DECLARE_QGEMM(lb_u8_s8_s32_gemm_ukernel_6x16c2__avx2);
+uint32_t lb_u8_sum__avx2(const uint8_t*, size_t, uint8_t);
 void lb_f32_qu8_quantize_rows__avx2(const float*, size_t, size_t, size_t, uint8_t*, size_t, float*, int32_t*);
 void lb_f32_qu8_quantize_rows__avx512vnni(const float*, size_t, size_t, size_t, uint8_t*, size_t, float*, int32_t*);
 LB_DECLARE_SGEMM(lb_f32_gemm_ukernel_6x16__avx2);
@@ -104,6 +110,7 @@ void lb_u8_s8_s32_gemm_end__amx();
 #endif
 #if defined(__aarch64__) || defined(_M_ARM64)
 LB_DECLARE_QGEMM(lb_u8_s8_s32_gemm_ukernel_8x8c1__neon);
+uint32_t lb_u8_sum__neon(const uint8_t*, size_t, uint8_t);
 void lb_f32_qu8_quantize_rows__neon(const float*, size_t, size_t, size_t, uint8_t*, size_t, float*, int32_t*);
 LB_DECLARE_SGEMM(lb_f32_gemm_ukernel_8x12__neon);
 LB_DECLARE_QGEMM(lb_u8_s8_s32_gemm_ukernel_8x8c4__neondot);

@@ -4,6 +4,7 @@
 #include <cstring>
 #include <limits>
 
+#include "dispatch/dispatch.h"
 #include "kernels/ukernels.h"
 #include "ref/ref.h"
 #include "test-util.h"
@@ -109,6 +110,26 @@ TEST(QuantizeRows, MatchesReferenceBitForBitEveryIsa) {
     // Zero is exactly representable: a zero input quantizes to the zero point.
     EXPECT_EQ(q[1 * K], static_cast<uint8_t>(z[1]));
   }
+}
+
+}  // namespace
+}  // namespace lowbit::test
+
+namespace lowbit::test {
+namespace {
+
+TEST(SumU8, EveryKernelMatchesTheScalarSum) {
+  std::mt19937_64 rng(seed() + 22);
+  std::vector<uint8_t> x(10000);
+  for (auto& v : x) v = static_cast<uint8_t>(rng());
+  std::vector<const KernelTable*> tables;
+  for (Isa isa : available_isas()) tables.push_back(kernel_table(isa));
+  for (size_t n : {0, 1, 15, 16, 17, 31, 32, 33, 100, 4097, 9999})
+    for (size_t off : {0, 1, 3})
+      for (uint8_t flip : {0x00, 0x80}) {
+        const uint32_t want = lb_u8_sum__scalar(x.data() + off, n, flip);
+        for (const KernelTable* t : tables) ASSERT_EQ(t->sum_u8(x.data() + off, n, flip), want) << n << " " << off;
+      }
 }
 
 }  // namespace
