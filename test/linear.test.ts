@@ -84,6 +84,20 @@ describe.each(isas)('linear on %s', (isa) => {
     expect(10 * Math.log10(s / se)).toBeGreaterThan(30);
   });
 
+  it('empty dimensions: K = 0 gives the bias, M = 0 and N = 0 give empty outputs', () => {
+    forceIsa(isa);
+    const bias = new Tensor('float32', Float32Array.from([1, -2, 3]), [3]);
+    const w0 = new Tensor('float32', new Float32Array(0), [3, 0]);
+    const x0 = new Tensor('float32', new Float32Array(0), [2, 0]);
+    for (const w of [w0, quantize(w0, { bits: 8 })]) {
+      expect(Array.from(linearSync(x0, w, bias).data)).toEqual([1, -2, 3, 1, -2, 3]);
+    }
+    const w = new Tensor('float32', new Float32Array(12), [3, 4]);
+    expect(linearSync(new Tensor('float32', new Float32Array(0), [0, 4]), w).dims).toEqual([0, 3]);
+    expect(linearSync(new Tensor('float32', new Float32Array(8), [2, 4]),
+      new Tensor('float32', new Float32Array(0), [0, 4])).dims).toEqual([2, 0]);
+  });
+
   it('batched x [B, T, K] keeps its leading dims; async equals sync', async () => {
     forceIsa(isa);
     const r = rng();

@@ -69,6 +69,15 @@ describe.each(isas)('matmulInteger on %s', (isa) => {
     expect(Array.from(got.data)).toEqual(Array.from(want));
   });
 
+  it('empty dimensions: K = 0 gives zeros, M = 0 or N = 0 empty outputs', () => {
+    forceIsa(isa);
+    const z = matmulIntegerSync(new Tensor('uint8', new Uint8Array(0), [3, 0]), new Tensor('int8', new Int8Array(0), [0, 5]), 7, 3);
+    expect(z.dims).toEqual([3, 5]);
+    expect(Array.from(z.data)).toEqual(new Array(15).fill(0));
+    expect(matmulIntegerSync(new Tensor('uint8', new Uint8Array(0), [0, 4]), new Tensor('int8', new Int8Array(8), [4, 2])).dims).toEqual([0, 2]);
+    expect(matmulIntegerSync(new Tensor('uint8', new Uint8Array(8), [2, 4]), new Tensor('int8', new Int8Array(0), [4, 0])).dims).toEqual([2, 0]);
+  });
+
   it('writes into opts.out when given', () => {
     forceIsa(isa);
     const { a, b } = make(5, 6, 7, true, rng());

@@ -29,6 +29,16 @@ inline bool dynamic_row_params(float lo, float hi, bool finite, size_t K, uint8_
   return true;
 }
 
+// Folds row[k, K) into a row's running min, max and non-finite flag (for SIMD tails).
+inline void minmax_tail(const float* row, size_t k, size_t K, float& lo, float& hi, float& bad) {
+  for (; k < K; ++k) {
+    const float v = row[k];
+    bad += v - v;  // NaN once anything is non-finite
+    lo = v < lo ? v : lo;
+    hi = v > hi ? v : hi;
+  }
+}
+
 // One value, exactly as the reference rounds it (for SIMD tails); inv = 1 / scale.
 inline uint8_t dynamic_quantize_one(float x, float inv, int32_t zp) {
   float v = x * inv;

@@ -35,12 +35,7 @@ void lb_f32_qu8_quantize_rows__avx2(const float* x, size_t M, size_t K, size_t l
       hi1 = h8[i] > hi1 ? h8[i] : hi1;
       bad1 += b8[i];
     }
-    for (; k < K; ++k) {
-      const float v = row[k];
-      bad1 += v - v;
-      lo1 = v < lo1 ? v : lo1;
-      hi1 = v > hi1 ? v : hi1;
-    }
+    minmax_tail(row, k, K, lo1, hi1, bad1);
     if (!dynamic_row_params(lo1, hi1, bad1 == 0.f, K, out, &scales[m], &zero_points[m])) continue;
     const float inv1 = 1.f / scales[m];
     const int32_t z = zero_points[m];

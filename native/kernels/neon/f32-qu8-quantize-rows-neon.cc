@@ -24,12 +24,7 @@ void lb_f32_qu8_quantize_rows__neon(const float* x, size_t M, size_t K, size_t l
     }
     float bad1 = vaddvq_f32(bad);
     float lo1 = vminvq_f32(lo), hi1 = vmaxvq_f32(hi);
-    for (; k < K; ++k) {
-      const float v = row[k];
-      bad1 += v - v;
-      lo1 = v < lo1 ? v : lo1;
-      hi1 = v > hi1 ? v : hi1;
-    }
+    minmax_tail(row, k, K, lo1, hi1, bad1);
     // bad1 == 0 also rules out NaN in lo1/hi1 (vminq propagates NaN, but only for NaN input).
     if (!dynamic_row_params(lo1, hi1, bad1 == 0.f, K, out, &scales[m], &zero_points[m])) continue;
     const float inv1 = 1.f / scales[m];

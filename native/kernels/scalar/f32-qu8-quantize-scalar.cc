@@ -49,12 +49,7 @@ void lb_f32_qu8_quantize_rows__scalar(const float* x, size_t M, size_t K, size_t
     const float* row = x + m * ldx;
     uint8_t* out = q + m * ldq;
     float lo = 0.f, hi = 0.f, bad = 0.f;
-    for (size_t k = 0; k < K; ++k) {
-      const float v = row[k];
-      bad += v - v;  // 0 for finite values, NaN once any value is NaN or ±Inf
-      lo = v < lo ? v : lo;
-      hi = v > hi ? v : hi;
-    }
+    minmax_tail(row, 0, K, lo, hi, bad);
     if (!dynamic_row_params(lo, hi, bad == 0.f, K, out, &scales[m], &zero_points[m])) continue;
     const float inv = 1.f / scales[m];
     for (size_t k = 0; k < K; ++k) out[k] = dynamic_quantize_one(row[k], inv, zero_points[m]);
