@@ -39,3 +39,19 @@ void lb_dequantize_linear_ref(const T* x, float* y, size_t outer, size_t channel
                               const float* scales, const int32_t* zero_points);
 
 }  // namespace lowbit
+
+#include "../include/lowbit/formats.h"
+
+namespace lowbit {
+
+// ggml's reference quantizers and dequantizers, arithmetic for arithmetic (DESIGN.md §5):
+// the scale is computed in fp32, values are quantized with the unrounded scale through its
+// reciprocal, and fp16(d) is stored. n is a multiple of 32; inputs are finite.
+void lb_quantize_row_q4_0_ref(const float* x, block_q4_0* y, size_t n);
+void lb_quantize_row_q4_1_ref(const float* x, block_q4_1* y, size_t n);
+void lb_quantize_row_q8_0_ref(const float* x, block_q8_0* y, size_t n);
+void lb_dequantize_row_q4_0_ref(const block_q4_0* x, float* y, size_t n);
+void lb_dequantize_row_q4_1_ref(const block_q4_1* x, float* y, size_t n);
+void lb_dequantize_row_q8_0_ref(const block_q8_0* x, float* y, size_t n);
+
+}  // namespace lowbit
