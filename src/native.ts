@@ -24,6 +24,8 @@ export interface NativeAddon {
     bias: Float32Array | null, y: Float32Array, async: boolean): Float32Array | Promise<Float32Array>;
   _quantizeLinear(x: Float32Array, y: Int8Array | Uint8Array, outer: number, channels: number,
     inner: number, scales: Float32Array, zeroPoints: Int32Array | null): void;
+  _quantizeGgml(format: 'q4_0' | 'q4_1' | 'q8_0', x: Float32Array, blocks: Uint8Array): void;
+  _dequantizeGgml(format: 'q4_0' | 'q4_1' | 'q8_0', blocks: Uint8Array, y: Float32Array): void;
   _dequantizeLinear(x: Int8Array | Uint8Array, y: Float32Array, outer: number, channels: number,
     inner: number, scales: Float32Array, zeroPoints: Int32Array | null): void;
 }

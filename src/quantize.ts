@@ -31,15 +31,29 @@ export class QuantizedTensor {
     dims: readonly number[]; bits: 8 | 4; format: QuantFormat; groupSize: number; symmetric: boolean;
     data: Uint8Array | Int8Array; scales?: Float32Array | Uint16Array; zeroPoints?: Uint8Array;
   }) {
-    if (init.format !== 'int8') {
-      throw new RangeError(`format ${String(init.format)} is not supported by this version of lowbit (int8 only)`);
-    }
-    if (init.bits !== 8) throw new RangeError(`bits must be 8 for format int8, got ${String(init.bits)}`);
     if (init.dims.length !== 2) throw new RangeError(`dims must be [N, K], got [${init.dims.join(', ')}]`);
     const [N, K] = init.dims;
     if (!Number.isSafeInteger(N) || !Number.isSafeInteger(K) || N < 0 || K < 0) {
       throw new RangeError(`dims must be non-negative integers, got [${init.dims.join(', ')}]`);
     }
+    const ggml = GGML[init.format as GgmlFormat];
+    if (ggml) {
+      if (K % 32 !== 0) throw new RangeError(`${init.format} needs K to be a multiple of 32, got ${K}`);
+      if (!(init.data instanceof Uint8Array)) throw new TypeError(`data must be a Uint8Array of ${init.format} blocks`);
+      const bytes = (N * K / 32) * ggml.blockBytes;
+      if (init.data.length !== bytes) throw new RangeError(`data has ${init.data.length} bytes, [${N}, ${K}] in ${init.format} needs ${bytes}`);
+      this.dims = Object.freeze([N, K]);
+      this.bits = ggml.bits;
+      this.format = init.format;
+      this.groupSize = 32;
+      this.symmetric = ggml.symmetric;
+      this.data = init.data;
+      return;
+    }
+    if (init.format !== 'int8') {
+      throw new RangeError(`format ${String(init.format)} is not supported by this version of lowbit`);
+    }
+    if (init.bits !== 8) throw new RangeError(`bits must be 8 for format int8, got ${String(init.bits)}`);
     if (init.groupSize !== -1) throw new RangeError('int8 weights are per-channel: groupSize must be -1');
     const want = init.symmetric ? Int8Array : Uint8Array;
     if (!(init.data instanceof want)) {
@@ -63,6 +77,14 @@ export class QuantizedTensor {
   }
 }
 
+type GgmlFormat = 'q4_0' | 'q4_1' | 'q8_0';
+/** ggml's blocks of 32 weights: fp16 scale (and min) inside each block. */
+const GGML: Record<GgmlFormat, { bits: 4 | 8; blockBytes: number; symmetric: boolean }> = {
+  q4_0: { bits: 4, blockBytes: 18, symmetric: true },
+  q4_1: { bits: 4, blockBytes: 20, symmetric: false },
+  q8_0: { bits: 8, blockBytes: 34, symmetric: true },
+};
+
 /**
  * Quantizes a float32 weight [N, K] (one row per output channel).
  * 8-bit: per-channel scales; symmetric → int8 with scale = max|w| / 127; asymmetric → uint8
@@ -76,9 +98,18 @@ export function quantize(x: Tensor, opts: QuantizeOptions): QuantizedTensor {
   if (bits !== 8 && bits !== 4) throw new RangeError(`opts.bits must be 8 or 4, got ${String(bits)}`);
   if (typeof symmetric !== 'boolean') throw new TypeError('opts.symmetric must be a boolean');
   if (format !== undefined) {
-    throw new RangeError(`opts.format '${String(format)}' (ggml blocks) is not supported by this version of lowbit`);
+    const ggml = GGML[format as GgmlFormat];
+    if (!ggml) throw new RangeError(`opts.format must be q4_0, q4_1 or q8_0, got ${String(format)}`);
+    if (ggml.bits !== bits) throw new RangeError(`opts.format ${format} has ${ggml.bits}-bit weights, but opts.bits is ${bits}`);
+    if (groupSize !== undefined && groupSize !== 32) throw new RangeError(`opts.groupSize must be 32 for ${format}, got ${groupSize}`);
+    const [N, K] = x.dims;
+    if (K % 32 !== 0) throw new RangeError(`x's last dimension must be a multiple of 32 for ${format}, got ${K}`);
+    checkFinite(x);
+    const data = new Uint8Array((N * K / 32) * ggml.blockBytes);
+    native._quantizeGgml(format, x.data as Float32Array, data);
+    return new QuantizedTensor({ dims: [N, K], bits, format, groupSize: 32, symmetric: ggml.symmetric, data });
   }
-  if (bits === 4) throw new RangeError('opts.bits 4 (blockwise int4) is not supported by this version of lowbit');
+  if (bits === 4) throw new RangeError('opts.bits 4 without a format (blockwise int4) is not supported by this version of lowbit');
   if (groupSize !== undefined && groupSize !== -1) {
     throw new RangeError(`opts.groupSize must be -1 (per-channel) for 8-bit, got ${String(groupSize)}`);
   }
@@ -116,11 +147,15 @@ export function quantize(x: Tensor, opts: QuantizeOptions): QuantizedTensor {
   });
 }
 
-/** Back to float32 [N, K]: (q - zeroPoint) * scale. */
+/** Back to float32 [N, K]: (q - zeroPoint) * scale, or ggml's dequantization for its blocks. */
 export function dequantize(q: QuantizedTensor): Tensor {
   if (!(q instanceof QuantizedTensor)) throw new TypeError(`q must be a QuantizedTensor, got ${describe(q)}`);
   const [N, K] = q.dims;
   const y = new Float32Array(N * K);
+  if (q.format in GGML) {
+    native._dequantizeGgml(q.format as GgmlFormat, q.data as Uint8Array, y);
+    return new Tensor('float32', y, [N, K]);
+  }
   const zps = q.zeroPoints ? Int32Array.from(q.zeroPoints) : null;
   native._dequantizeLinear(q.data, y, 1, N, K, q.scales as Float32Array, zps);
   return new Tensor('float32', y, [N, K]);
@@ -201,6 +236,16 @@ function perAxis(x: Tensor, scale: number | Tensor, zeroPoint: number | Tensor |
   const outer = x.dims.slice(0, axis).reduce((a, b) => a * b, 1);
   const inner = x.dims.slice(axis + 1).reduce((a, b) => a * b, 1);
   return { outer, channels, inner, scales, zps };
+}
+
+function checkFinite(x: Tensor): void {
+  const d = x.data as Float32Array;
+  const K = x.dims[x.dims.length - 1];
+  for (let i = 0; i < d.length; i++) {
+    if (!Number.isFinite(d[i])) {
+      throw new RangeError(`x[${Math.floor(i / K)}, ${i % K}] is ${d[i]}: weights must be finite to be quantized`);
+    }
+  }
 }
 
 export function roundHalfEven(v: number): number {

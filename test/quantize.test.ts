@@ -129,7 +129,8 @@ describe('quantize / dequantize (int8 per channel)', () => {
     [{ bits: 8, groupSize: 32 }, RangeError, /groupSize must be -1/],
     [{ bits: 8, symmetric: 'yes' }, TypeError, /symmetric must be a boolean/],
     [{ bits: 4 }, RangeError, /not supported by this version/],
-    [{ bits: 4, format: 'q4_0' }, RangeError, /not supported by this version/],
+    [{ bits: 8, format: 'q4_0' }, RangeError, /q4_0 has 4-bit weights, but opts.bits is 8/],
+    [{ bits: 4, format: 'q5_0' }, RangeError, /format must be q4_0, q4_1 or q8_0/],
   ])('rejects options %o', (opts, Err, msg) => {
     const w = new Tensor('float32', new Float32Array(4), [2, 2]);
     expect(() => quantize(w, opts as never)).toThrow(Err);

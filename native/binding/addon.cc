@@ -376,6 +376,41 @@ Napi::Value DequantizeLinear(const Napi::CallbackInfo& info) {
   return info[1];
 }
 
+// ---- ggml blocks -------------------------------------------------------------------------
+
+lowbit::GgmlType ggml_type(const Napi::Value& v) {
+  if (!v.IsString()) throw_type(v.Env(), "format must be a string");
+  const std::string s = v.As<Napi::String>();
+  if (s == "q4_0") return lowbit::GgmlType::q4_0;
+  if (s == "q4_1") return lowbit::GgmlType::q4_1;
+  if (s == "q8_0") return lowbit::GgmlType::q8_0;
+  throw_range(v.Env(), "format must be q4_0, q4_1 or q8_0");
+}
+
+// _quantizeGgml(format, x: Float32Array, blocks: Uint8Array): x.length values, a multiple of 32
+Napi::Value QuantizeGgml(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const lowbit::GgmlType t = ggml_type(info[0]);
+  View<float> x = typed<float>(info[1], napi_float32_array, 0, "x");
+  if (x.length % lowbit::kGgmlBlock) throw_range(env, "x must hold a multiple of 32 values");
+  const size_t bytes = x.length / lowbit::kGgmlBlock * lowbit::ggml_block_bytes(t);
+  View<uint8_t> out = typed<uint8_t>(info[2], napi_uint8_array, bytes, "blocks");
+  check(env, lowbit::quantize_ggml(t, x.data, x.length, out.data, bytes), "quantize (non-finite input?)");
+  return info[2];
+}
+
+// _dequantizeGgml(format, blocks: Uint8Array, y: Float32Array): y.length values
+Napi::Value DequantizeGgml(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const lowbit::GgmlType t = ggml_type(info[0]);
+  View<float> y = typed<float>(info[2], napi_float32_array, 0, "y");
+  if (y.length % lowbit::kGgmlBlock) throw_range(env, "y must hold a multiple of 32 values");
+  const size_t bytes = y.length / lowbit::kGgmlBlock * lowbit::ggml_block_bytes(t);
+  View<uint8_t> blocks = typed<uint8_t>(info[1], napi_uint8_array, bytes, "blocks");
+  check(env, lowbit::dequantize_ggml(t, blocks.data, bytes, y.data, y.length), "dequantize");
+  return info[2];
+}
+
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("_cpu", Napi::Function::New(env, Cpu));
   exports.Set("_isa", Napi::Function::New(env, CurrentIsa));
@@ -388,6 +423,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("_linear", Napi::Function::New(env, Linear));
   exports.Set("_quantizeLinear", Napi::Function::New(env, QuantizeLinear));
   exports.Set("_dequantizeLinear", Napi::Function::New(env, DequantizeLinear));
+  exports.Set("_quantizeGgml", Napi::Function::New(env, QuantizeGgml));
+  exports.Set("_dequantizeGgml", Napi::Function::New(env, DequantizeGgml));
   return exports;
 }
 

@@ -5,6 +5,8 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "formats.h"
+
 namespace lowbit {
 
 enum class Status : int {
@@ -122,6 +124,12 @@ struct SgemmArgs {
   size_t ldy = 0;
 };
 Status sgemm(const SgemmArgs& args);
+
+// ---- ggml blocks (q4_0, q4_1, q8_0) ----------------------------------------------------------
+// n values (a multiple of 32) <-> n / 32 blocks, bit-exact with ggml's reference code.
+// Quantizing refuses NaN and ±Inf (invalid_argument) rather than storing garbage.
+Status quantize_ggml(GgmlType type, const float* x, size_t n, void* blocks, size_t bytes);
+Status dequantize_ggml(GgmlType type, const void* blocks, size_t bytes, float* y, size_t n);
 
 // ---- linear: y = x · wᵀ + bias ------------------------------------------------------------
 // With an int8 packed weight (w_scales given): x is quantized per row to uint8 on the fly
