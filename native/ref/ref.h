@@ -55,3 +55,29 @@ void lb_dequantize_row_q4_1_ref(const block_q4_1* x, float* y, size_t n);
 void lb_dequantize_row_q8_0_ref(const block_q8_0* x, float* y, size_t n);
 
 }  // namespace lowbit
+
+namespace lowbit {
+
+// Blockwise int4 (onnxruntime MatMulNBits layout) for one row of K weights in blocks of g
+// (the last block zero-padded when g does not divide K): data[ceil(K/g) * g/2] with element
+// 2j in the low nibble of byte j; one scale per block (float32, or float16 bits when
+// fp16_scales); asymmetric rows also get one 4-bit zero point per block, packed two per byte
+// (low nibble first) into zps[ceil(blocks/2)] (symmetric: the zero point is 8).
+//   symmetric:  scale = m / -8, m the value of largest magnitude (first wins);
+//   asymmetric: lo = min(0, min), hi = max(0, max), scale = (hi - lo) / 15,
+//               zp = clamp(round_half_even(-lo / scale), 0, 15);
+//   q = clamp(round_half_even(x * (1 / scale)) + zp, 0, 15), weight = (q - zp) * scale, using
+//   the scale as stored (so float16 scales are rounded first). A zero scale quantizes to zp.
+// mse: the range is shrunk by the factor in {1, 0.98, ..., 0.6} (symmetric) or hi and lo in
+// turn (asymmetric) that minimizes the block's squared reconstruction error; symmetric blocks
+// then refit the scale by least squares on the chosen levels while that lowers the error.
+struct Qb4Row {
+  uint8_t* data;
+  void* scales;
+  uint8_t* zps;  // nullptr when symmetric
+};
+void lb_quantize_qb4_row_ref(const float* x, size_t K, size_t g, bool fp16_scales, bool mse, const Qb4Row& out);
+void lb_dequantize_qb4_row_ref(const uint8_t* data, const void* scales, const uint8_t* zps, size_t K,
+                               size_t g, bool fp16_scales, float* y);
+
+}  // namespace lowbit

@@ -131,6 +131,29 @@ Status sgemm(const SgemmArgs& args);
 Status quantize_ggml(GgmlType type, const float* x, size_t n, void* blocks, size_t bytes);
 Status dequantize_ggml(GgmlType type, const void* blocks, size_t bytes, float* y, size_t n);
 
+// ---- blockwise int4 (onnxruntime MatMulNBits layout) -----------------------------------------
+// w [N, K] in blocks of `group` along K (16, 32, 64, 128 or 256; the last block zero-padded):
+// data [N, ceil(K/g), g/2] bytes, scales [N, ceil(K/g)] (float32, or float16 bits), and for
+// asymmetric weights zero points [N, ceil(ceil(K/g)/2)] packed two per byte. Semantics:
+// lb_quantize_qb4_row_ref (ref/ref.h). Non-finite weights are refused (invalid_argument).
+struct Qb4Layout {
+  size_t N = 0, K = 0, group = 32;
+  bool symmetric = true;
+  bool fp16_scales = false;
+  size_t blocks() const { return (K + group - 1) / group; }
+  size_t data_bytes() const { return N * blocks() * (group / 2); }
+  size_t scale_bytes() const { return N * blocks() * (fp16_scales ? 2 : 4); }
+  size_t zp_bytes() const { return symmetric ? 0 : N * ((blocks() + 1) / 2); }
+};
+struct Qb4Buffers {
+  uint8_t* data = nullptr;
+  void* scales = nullptr;
+  uint8_t* zero_points = nullptr;  // asymmetric only
+};
+bool qb4_layout_ok(const Qb4Layout& l);
+Status quantize_qb4(const float* w, const Qb4Layout& layout, bool mse, const Qb4Buffers& out);
+Status dequantize_qb4(const Qb4Buffers& in, const Qb4Layout& layout, float* y);
+
 // ---- linear: y = x · wᵀ + bias ------------------------------------------------------------
 // With an int8 packed weight (w_scales given): x is quantized per row to uint8 on the fly
 // (quantize_rows_u8), multiplied exactly in int32, and scaled back:

@@ -1,0 +1,126 @@
+// Blockwise int4 (MatMulNBits layout): the nibble layout, padding, error bounds, float16
+// scales, zero points, and the MSE method never worse than round-to-nearest.
+#include <cmath>
+#include <cstring>
+
+#include "ref/ref.h"
+#include "test-util.h"
+
+namespace lowbit::test {
+namespace {
+
+struct Quantized {
+  Qb4Layout l;
+  std::vector<uint8_t> data, scales, zps;
+  std::vector<float> back;
+};
+
+Quantized run(const std::vector<float>& w, size_t N, size_t K, size_t g, bool symmetric, bool fp16, bool mse) {
+  Quantized q;
+  q.l.N = N;
+  q.l.K = K;
+  q.l.group = g;
+  q.l.symmetric = symmetric;
+  q.l.fp16_scales = fp16;
+  q.data.resize(q.l.data_bytes());
+  q.scales.resize(q.l.scale_bytes());
+  q.zps.resize(q.l.zp_bytes());
+  Qb4Buffers b;
+  b.data = q.data.data();
+  b.scales = q.scales.data();
+  b.zero_points = symmetric ? nullptr : q.zps.data();
+  EXPECT_EQ(quantize_qb4(w.data(), q.l, mse, b), Status::ok);
+  q.back.resize(N * K);
+  EXPECT_EQ(dequantize_qb4(b, q.l, q.back.data()), Status::ok);
+  return q;
+}
+
+TEST(Int4, LayoutOfAKnownBlock) {
+  std::vector<float> w(16);
+  for (int i = 0; i < 16; ++i) w[i] = static_cast<float>(i - 8);  // m = -8 -> scale 1, q = x + 8
+  const Quantized q = run(w, 1, 16, 16, true, false, false);
+  for (size_t j = 0; j < 8; ++j) EXPECT_EQ(q.data[j], static_cast<uint8_t>((2 * j) | ((2 * j + 1) << 4))) << j;
+  float s;
+  std::memcpy(&s, q.scales.data(), 4);
+  EXPECT_EQ(s, 1.f);
+  EXPECT_EQ(q.back, w);
+}
+
+TEST(Int4, ErrorBoundsPaddingAndZeroBlocks) {
+  std::mt19937_64 rng(seed() + 40);
+  std::normal_distribution<float> gauss(0.f, 0.05f);
+  for (size_t g : {16, 32, 64, 128, 256})
+    for (size_t K : {g, g + 1, 3 * g - 5, size_t{1000}})
+      for (bool symmetric : {true, false})
+        for (bool fp16 : {false, true}) {
+          const size_t N = 5;
+          std::vector<float> w(N * K);
+          for (auto& v : w) v = gauss(rng);
+          for (size_t k = 0; k < K; ++k) w[2 * K + k] = 0.f;  // an all-zero row
+          w[3 * K + K / 2] = 2.f;                             // an outlier
+          const Quantized q = run(w, N, K, g, symmetric, fp16, false);
+          const size_t blocks = q.l.blocks();
+          for (size_t n = 0; n < N; ++n)
+            for (size_t k = 0; k < K; ++k) {
+              const size_t bi = k / g;
+              float scale;
+              if (fp16) {
+                uint16_t h;
+                std::memcpy(&h, q.scales.data() + (n * blocks + bi) * 2, 2);
+                scale = fp16_to_fp32(h);
+              } else {
+                std::memcpy(&scale, q.scales.data() + (n * blocks + bi) * 4, 4);
+              }
+              // Round to nearest: half a step, one step where symmetric clamps +8 to 7, plus
+              // the float16 rounding of the scale (relative 2^-11, times up to 8 steps).
+              const float bound = std::fabs(scale) * (symmetric ? 1.f : 0.5f) * (fp16 ? 1.01f : 1.f) + 1e-7f;
+              ASSERT_LE(std::fabs(q.back[n * K + k] - w[n * K + k]), bound)
+                  << "g=" << g << " K=" << K << " sym=" << symmetric << " fp16=" << fp16 << " n=" << n << " k=" << k;
+              if (n == 2) ASSERT_EQ(q.back[n * K + k], 0.f);
+            }
+        }
+}
+
+TEST(Int4, MseNeverWorseThanRoundToNearest) {
+  std::mt19937_64 rng(seed() + 41);
+  std::normal_distribution<float> gauss(0.f, 1.f);
+  std::student_t_distribution<float> heavy(3.f);
+  const size_t N = 16, K = 512;
+  std::vector<float> w(N * K);
+  for (size_t i = 0; i < w.size(); ++i) w[i] = (i % 97 == 0) ? 10.f * heavy(rng) : gauss(rng);
+  for (bool symmetric : {true, false}) {
+    const Quantized rtn = run(w, N, K, 32, symmetric, false, false);
+    const Quantized mse = run(w, N, K, 32, symmetric, false, true);
+    double e_rtn = 0, e_mse = 0;
+    for (size_t b = 0; b < N * K / 32; ++b) {
+      double br = 0, bm = 0;
+      for (size_t i = b * 32; i < (b + 1) * 32; ++i) {
+        br += (w[i] - rtn.back[i]) * (w[i] - rtn.back[i]);
+        bm += (w[i] - mse.back[i]) * (w[i] - mse.back[i]);
+      }
+      ASSERT_LE(bm, br * (1 + 1e-9)) << "block " << b;  // RTN's choice is among the candidates
+      e_rtn += br;
+      e_mse += bm;
+    }
+    EXPECT_LT(e_mse, 0.99 * e_rtn) << "symmetric=" << symmetric;  // measured 2-5 % lower here
+  }
+}
+
+TEST(Int4, RefusesBadLayoutsAndNonFiniteWeights) {
+  std::vector<float> w(64, 1.f);
+  std::vector<uint8_t> data(32), scales(8);
+  Qb4Layout l;
+  l.N = 1;
+  l.K = 64;
+  l.group = 48;
+  Qb4Buffers b;
+  b.data = data.data();
+  b.scales = scales.data();
+  EXPECT_EQ(quantize_qb4(w.data(), l, false, b), Status::invalid_argument);
+  l.group = 32;
+  w[7] = NAN;
+  EXPECT_EQ(quantize_qb4(w.data(), l, false, b), Status::invalid_argument);
+}
+
+}  // namespace
+}  // namespace lowbit::test
