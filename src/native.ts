@@ -26,6 +26,10 @@ export interface NativeAddon {
     inner: number, scales: Float32Array, zeroPoints: Int32Array | null): void;
   _quantizeGgml(format: 'q4_0' | 'q4_1' | 'q8_0', x: Float32Array, blocks: Uint8Array): void;
   _dequantizeGgml(format: 'q4_0' | 'q4_1' | 'q8_0', blocks: Uint8Array, y: Float32Array): void;
+  _quantizeQb4(w: Float32Array, N: number, K: number, group: number, symmetric: boolean, fp16: boolean,
+    mse: boolean, data: Uint8Array, scales: Float32Array | Uint16Array, zps: Uint8Array | null): void;
+  _dequantizeQb4(data: Uint8Array, scales: Float32Array | Uint16Array, zps: Uint8Array | null, N: number, K: number,
+    group: number, symmetric: boolean, fp16: boolean, y: Float32Array): void;
   _dequantizeLinear(x: Int8Array | Uint8Array, y: Float32Array, outer: number, channels: number,
     inner: number, scales: Float32Array, zeroPoints: Int32Array | null): void;
 }

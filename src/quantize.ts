@@ -6,10 +6,23 @@ export type QuantFormat = 'int8' | 'int4' | 'q4_0' | 'q4_1' | 'q8_0';
 
 export interface QuantizeOptions {
   bits: 8 | 4;
-  /** Default true: int8 values, zero point 0. false: uint8 values with a zero point per group. */
+  /**
+   * Default true: no zero point (int8: values in int8; int4: weight = (q − 8)·scale).
+   * false: a zero point per row (int8, as uint8) or per block (int4, 4-bit).
+   */
   symmetric?: boolean;
-  /** Values per scale along the last axis; -1 = one scale per row (per-channel). */
+  /**
+   * Values per scale along the last axis: 16, 32 (default), 64, 128 or 256 for 4-bit (the
+   * last block is zero-padded when it does not divide K); -1 = per row, the only 8-bit choice.
+   */
   groupSize?: number;
+  /** 4-bit: scales stored as float32 (default) or float16 (as Uint16Array bits). */
+  scaleType?: 'float32' | 'float16';
+  /**
+   * 4-bit: 'rtn' rounds to nearest with the block's full range (default); 'mse' searches the
+   * clipping range per block for the least squared error (slower to quantize, never worse).
+   */
+  method?: 'rtn' | 'mse';
   format?: 'q4_0' | 'q4_1' | 'q8_0';
 }
 
@@ -48,6 +61,30 @@ export class QuantizedTensor {
       this.groupSize = 32;
       this.symmetric = ggml.symmetric;
       this.data = init.data;
+      return;
+    }
+    if (init.format === 'int4') {
+      const g = init.groupSize;
+      if (![16, 32, 64, 128, 256].includes(g)) throw new RangeError(`groupSize must be 16, 32, 64, 128 or 256 for int4, got ${g}`);
+      if (init.bits !== 4) throw new RangeError(`bits must be 4 for format int4, got ${String(init.bits)}`);
+      const blocks = Math.ceil(K / g);
+      if (!(init.data instanceof Uint8Array) || init.data.length !== N * blocks * g / 2) {
+        throw new RangeError(`data must be a Uint8Array of N·ceil(K/g)·g/2 = ${N * blocks * g / 2} bytes`);
+      }
+      if (!(init.scales instanceof Float32Array || init.scales instanceof Uint16Array) || init.scales.length !== N * blocks) {
+        throw new RangeError(`scales must be a Float32Array or Uint16Array (float16) of N·ceil(K/g) = ${N * blocks} values`);
+      }
+      if (!init.symmetric && (!(init.zeroPoints instanceof Uint8Array) || init.zeroPoints.length !== N * Math.ceil(blocks / 2))) {
+        throw new RangeError(`zeroPoints must be a Uint8Array of N·ceil(ceil(K/g)/2) = ${N * Math.ceil(blocks / 2)} bytes`);
+      }
+      this.dims = Object.freeze([N, K]);
+      this.bits = 4;
+      this.format = 'int4';
+      this.groupSize = g;
+      this.symmetric = init.symmetric;
+      this.data = init.data;
+      this.scales = init.scales;
+      if (!init.symmetric) this.zeroPoints = init.zeroPoints;
       return;
     }
     if (init.format !== 'int8') {
@@ -94,7 +131,9 @@ const GGML: Record<GgmlFormat, { bits: 4 | 8; blockBytes: number; symmetric: boo
 export function quantize(x: Tensor, opts: QuantizeOptions): QuantizedTensor {
   expectTensor(x, 'x', ['float32'], 2);
   if (opts === null || typeof opts !== 'object') throw new TypeError('opts must be an object with bits');
-  const { bits, symmetric = true, groupSize, format } = opts;
+  const { bits, symmetric = true, groupSize, format, scaleType = 'float32', method = 'rtn' } = opts;
+  if (scaleType !== 'float32' && scaleType !== 'float16') throw new RangeError(`opts.scaleType must be float32 or float16, got ${String(scaleType)}`);
+  if (method !== 'rtn' && method !== 'mse') throw new RangeError(`opts.method must be rtn or mse, got ${String(method)}`);
   if (bits !== 8 && bits !== 4) throw new RangeError(`opts.bits must be 8 or 4, got ${String(bits)}`);
   if (typeof symmetric !== 'boolean') throw new TypeError('opts.symmetric must be a boolean');
   if (format !== undefined) {
@@ -109,7 +148,19 @@ export function quantize(x: Tensor, opts: QuantizeOptions): QuantizedTensor {
     native._quantizeGgml(format, x.data as Float32Array, data);
     return new QuantizedTensor({ dims: [N, K], bits, format, groupSize: 32, symmetric: ggml.symmetric, data });
   }
-  if (bits === 4) throw new RangeError('opts.bits 4 without a format (blockwise int4) is not supported by this version of lowbit');
+  if (bits === 4) {
+    const g = groupSize ?? 32;
+    if (![16, 32, 64, 128, 256].includes(g)) throw new RangeError(`opts.groupSize must be 16, 32, 64, 128 or 256 for 4-bit, got ${String(groupSize)}`);
+    const [N, K] = x.dims;
+    checkFinite(x);
+    const blocks = Math.ceil(K / g);
+    const data = new Uint8Array(N * blocks * g / 2);
+    const scales = scaleType === 'float16' ? new Uint16Array(N * blocks) : new Float32Array(N * blocks);
+    const zeroPoints = symmetric ? undefined : new Uint8Array(N * Math.ceil(blocks / 2));
+    native._quantizeQb4(x.data as Float32Array, N, K, g, symmetric, scaleType === 'float16', method === 'mse',
+      data, scales, zeroPoints ?? null);
+    return new QuantizedTensor({ dims: [N, K], bits: 4, format: 'int4', groupSize: g, symmetric, data, scales, zeroPoints });
+  }
   if (groupSize !== undefined && groupSize !== -1) {
     throw new RangeError(`opts.groupSize must be -1 (per-channel) for 8-bit, got ${String(groupSize)}`);
   }
@@ -154,6 +205,11 @@ export function dequantize(q: QuantizedTensor): Tensor {
   const y = new Float32Array(N * K);
   if (q.format in GGML) {
     native._dequantizeGgml(q.format as GgmlFormat, q.data as Uint8Array, y);
+    return new Tensor('float32', y, [N, K]);
+  }
+  if (q.format === 'int4') {
+    native._dequantizeQb4(q.data as Uint8Array, q.scales!, q.zeroPoints ?? null, N, K, q.groupSize, q.symmetric,
+      q.scales instanceof Uint16Array, y);
     return new Tensor('float32', y, [N, K]);
   }
   const zps = q.zeroPoints ? Int32Array.from(q.zeroPoints) : null;

@@ -128,7 +128,9 @@ describe('quantize / dequantize (int8 per channel)', () => {
     [{ bits: 3 }, RangeError, /opts.bits must be 8 or 4/],
     [{ bits: 8, groupSize: 32 }, RangeError, /groupSize must be -1/],
     [{ bits: 8, symmetric: 'yes' }, TypeError, /symmetric must be a boolean/],
-    [{ bits: 4 }, RangeError, /not supported by this version/],
+    [{ bits: 4, groupSize: 48 }, RangeError, /groupSize must be 16, 32, 64, 128 or 256/],
+    [{ bits: 4, method: 'best' }, RangeError, /opts.method must be rtn or mse/],
+    [{ bits: 4, scaleType: 'float64' }, RangeError, /opts.scaleType/],
     [{ bits: 8, format: 'q4_0' }, RangeError, /q4_0 has 4-bit weights, but opts.bits is 8/],
     [{ bits: 4, format: 'q5_0' }, RangeError, /format must be q4_0, q4_1 or q8_0/],
   ])('rejects options %o', (opts, Err, msg) => {

@@ -411,6 +411,48 @@ Napi::Value DequantizeGgml(const Napi::CallbackInfo& info) {
   return info[2];
 }
 
+// ---- blockwise int4 ------------------------------------------------------------------------
+
+lowbit::Qb4Layout qb4_layout(const Napi::CallbackInfo& info, size_t at) {
+  lowbit::Qb4Layout l;
+  l.N = to_size(info[at], "N");
+  l.K = to_size(info[at + 1], "K");
+  l.group = to_size(info[at + 2], "groupSize");
+  l.symmetric = info[at + 3].ToBoolean();
+  l.fp16_scales = info[at + 4].ToBoolean();
+  if (!lowbit::qb4_layout_ok(l)) throw_range(info.Env(), "groupSize must be 16, 32, 64, 128 or 256, and N, K at most 2^31");
+  return l;
+}
+
+lowbit::Qb4Buffers qb4_buffers(const Napi::CallbackInfo& info, size_t at, const lowbit::Qb4Layout& l) {
+  lowbit::Qb4Buffers b;
+  b.data = typed<uint8_t>(info[at], napi_uint8_array, l.data_bytes(), "data").data;
+  if (l.fp16_scales) b.scales = typed<uint16_t>(info[at + 1], napi_uint16_array, l.scale_bytes() / 2, "scales").data;
+  else b.scales = typed<float>(info[at + 1], napi_float32_array, l.scale_bytes() / 4, "scales").data;
+  if (!l.symmetric) b.zero_points = typed<uint8_t>(info[at + 2], napi_uint8_array, l.zp_bytes(), "zeroPoints").data;
+  return b;
+}
+
+// _quantizeQb4(w, N, K, group, symmetric, fp16, mse, data, scales, zps | null)
+Napi::Value QuantizeQb4(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const lowbit::Qb4Layout l = qb4_layout(info, 1);
+  View<float> w = typed<float>(info[0], napi_float32_array, l.N * l.K, "w");
+  const lowbit::Qb4Buffers b = qb4_buffers(info, 7, l);
+  check(env, lowbit::quantize_qb4(w.data, l, info[6].ToBoolean(), b), "quantize (non-finite weights?)");
+  return env.Undefined();
+}
+
+// _dequantizeQb4(data, scales, zps | null, N, K, group, symmetric, fp16, y)
+Napi::Value DequantizeQb4(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const lowbit::Qb4Layout l = qb4_layout(info, 3);
+  const lowbit::Qb4Buffers b = qb4_buffers(info, 0, l);
+  View<float> y = typed<float>(info[8], napi_float32_array, l.N * l.K, "y");
+  check(env, lowbit::dequantize_qb4(b, l, y.data), "dequantize");
+  return env.Undefined();
+}
+
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("_cpu", Napi::Function::New(env, Cpu));
   exports.Set("_isa", Napi::Function::New(env, CurrentIsa));
@@ -424,6 +466,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("_quantizeLinear", Napi::Function::New(env, QuantizeLinear));
   exports.Set("_dequantizeLinear", Napi::Function::New(env, DequantizeLinear));
   exports.Set("_quantizeGgml", Napi::Function::New(env, QuantizeGgml));
+  exports.Set("_quantizeQb4", Napi::Function::New(env, QuantizeQb4));
+  exports.Set("_dequantizeQb4", Napi::Function::New(env, DequantizeQb4));
   exports.Set("_dequantizeGgml", Napi::Function::New(env, DequantizeGgml));
   return exports;
 }
