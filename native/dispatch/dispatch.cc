@@ -19,6 +19,9 @@ constexpr KernelTable kScalar{
     {lb_f32_gemm_ukernel_4x4__scalar, 4, 4},
     lb_f32_qu8_quantize_rows__scalar,
     lb_u8_sum__scalar,
+    lb_qd8_f32_qb4w_gemm_ukernel_4x16c8__scalar,
+    4,
+    lb_f32_qs8_quantize_blocks__scalar,
 };
 #if defined(__x86_64__) || defined(_M_X64)
 constexpr KernelTable kAvx2{
@@ -28,6 +31,9 @@ constexpr KernelTable kAvx2{
     {lb_f32_gemm_ukernel_6x16__avx2, 6, 16},
     lb_f32_qu8_quantize_rows__avx2,
     lb_u8_sum__avx2,
+    lb_qd8_f32_qb4w_gemm_ukernel_4x16c8__scalar,  // no AVX2 int4 kernel yet: the portable one
+    4,
+    lb_f32_qs8_quantize_blocks__scalar,
 };
 constexpr QgemmUkernel kVnni8x32{lb_u8_s8_s32_gemm_ukernel_8x32c4__avx512vnni, 8, 32, 4, QgemmAFormat::u8, false, 4};
 constexpr KernelTable kAvx512vnni{
@@ -37,6 +43,9 @@ constexpr KernelTable kAvx512vnni{
     {lb_f32_gemm_ukernel_14x32__avx512vnni, 14, 32},
     lb_f32_qu8_quantize_rows__avx512vnni,
     lb_u8_sum__avx2,
+    lb_qd8_f32_qb4w_gemm_ukernel_8x16c8__avx512vnni,
+    8,
+    lb_f32_qs8_quantize_blocks__avx512vnni,
 };
 // AMX tiles take B in exactly the VNNI panel layout (rows of 4-k groups), so up to 15 rows of
 // A go to the VNNI kernel on the same packed weights.
@@ -48,6 +57,9 @@ constexpr KernelTable kAmx{
     {lb_f32_gemm_ukernel_14x32__avx512vnni, 14, 32},
     lb_f32_qu8_quantize_rows__avx512vnni,
     lb_u8_sum__avx2,
+    lb_qd8_f32_qb4w_gemm_ukernel_8x16c8__avx512vnni,
+    8,
+    lb_f32_qs8_quantize_blocks__avx512vnni,
 };
 #endif
 #if defined(__aarch64__) || defined(_M_ARM64)
@@ -58,6 +70,9 @@ constexpr KernelTable kNeon{
     {lb_f32_gemm_ukernel_8x12__neon, 8, 12},
     lb_f32_qu8_quantize_rows__neon,
     lb_u8_sum__neon,
+    lb_qd8_f32_qb4w_gemm_ukernel_4x16c8__scalar,  // no NEON int4 kernels yet: the portable one
+    4,
+    lb_f32_qs8_quantize_blocks__scalar,
 };
 constexpr KernelTable kNeondot{
     {lb_u8_s8_s32_gemm_ukernel_8x8c4__neondot, 8, 8, 4, QgemmAFormat::s8_shifted, false, 4},
@@ -66,6 +81,9 @@ constexpr KernelTable kNeondot{
     {lb_f32_gemm_ukernel_8x12__neon, 8, 12},
     lb_f32_qu8_quantize_rows__neon,
     lb_u8_sum__neon,
+    lb_qd8_f32_qb4w_gemm_ukernel_4x16c8__scalar,  // no NEON int4 kernels yet: the portable one
+    4,
+    lb_f32_qs8_quantize_blocks__scalar,
 };
 constexpr KernelTable kI8mm{
     {lb_u8_s8_s32_gemm_ukernel_8x8c8__i8mm, 8, 8, 8, QgemmAFormat::u8, false, 8},
@@ -74,6 +92,9 @@ constexpr KernelTable kI8mm{
     {lb_f32_gemm_ukernel_8x12__neon, 8, 12},
     lb_f32_qu8_quantize_rows__neon,
     lb_u8_sum__neon,
+    lb_qd8_f32_qb4w_gemm_ukernel_4x16c8__scalar,  // no NEON int4 kernels yet: the portable one
+    4,
+    lb_f32_qs8_quantize_blocks__scalar,
 };
 #endif
 

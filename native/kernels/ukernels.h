@@ -74,6 +74,38 @@ void lb_qu8_f32_dequantize__scalar(const uint8_t* x, float* y, size_t n, float s
 using SumU8Fn = uint32_t (*)(const uint8_t* x, size_t n, uint8_t flip);
 uint32_t lb_u8_sum__scalar(const uint8_t* x, size_t n, uint8_t flip);
 
+// ---- int4 x int8 GEMM (linear with blockwise int4 weights) ----------------------------------
+// Weights packed per panel of 16 columns, per block of g along k, as one record:
+//   [g/8 groups of 64 bytes: byte 4c + j holds w[c][k0 + j] (low nibble) and w[c][k0 + 4 + j]
+//    (high nibble), k0 = 8 * group] [16 scales: float32, or float16 bits] [16 zero points, bytes,
+//    asymmetric only]
+// Activations: xq int8 [rows][blocks * g] (padded blocks), sx float [rows][blocks],
+// xsum int32 [rows][blocks] (Σ xq per block). The kernel computes, for m < mr_used, n < nr_used,
+//   y[m][n] = Σ_b float(dot(m, n, b) - zp[n][b] * xsum[m][b]) * (sx[m][b] * sw[n][b]) (+ bias[n]),
+// blocks added in order, no fused multiply-add: exactly lb_linear_qb4_ref.
+struct Qb4GemmArgs {
+  size_t mr_used, nr_used, blocks, g;
+  const int8_t* xq;      // row 0 of the tile; rows blocks * g apart
+  const float* sx;       // rows `blocks` apart
+  const int32_t* xsum;   // rows `blocks` apart
+  const uint8_t* panel;  // the panel's first record
+  bool fp16_scales, symmetric;
+  float* y;
+  size_t ldy;
+  const float* bias;     // [nr_used] or null
+};
+using Qb4GemmFn = void (*)(const Qb4GemmArgs& a);
+constexpr size_t kQb4Nr = 16;
+inline size_t qb4_record_bytes(size_t g, bool fp16_scales, bool symmetric) {
+  return g * 8 + kQb4Nr * (fp16_scales ? 2 : 4) + (symmetric ? 0 : kQb4Nr);
+}
+void lb_qd8_f32_qb4w_gemm_ukernel_4x16c8__scalar(const Qb4GemmArgs& a);
+// Per-(row, block) int8 activations for it: matches lb_quantize_rows_q8_blocks_ref exactly.
+using QuantizeRowsQ8BlocksFn = void (*)(const float* x, size_t M, size_t K, size_t g, int8_t* xq, float* sx,
+                                        int32_t* sum);
+void lb_f32_qs8_quantize_blocks__scalar(const float* x, size_t M, size_t K, size_t g, int8_t* xq, float* sx,
+                                        int32_t* sum);
+
 using QuantizeRowsU8Fn = void (*)(const float* x, size_t M, size_t K, size_t ldx, uint8_t* q,
                                   size_t ldq, float* scales, int32_t* zero_points);
 
@@ -87,6 +119,9 @@ struct KernelTable {
   SgemmUkernel sgemm;
   QuantizeRowsU8Fn quantize_rows_u8;  // matches lb_quantize_rows_u8_ref exactly
   SumU8Fn sum_u8;
+  Qb4GemmFn qb4_gemm;
+  uint8_t qb4_mr;  // rows per qb4_gemm call
+  QuantizeRowsQ8BlocksFn quantize_q8_blocks;
 };
 
 #define LB_DECLARE_QGEMM(name) \
@@ -105,6 +140,8 @@ LB_DECLARE_SGEMM(lb_f32_gemm_ukernel_6x16__avx2);
 LB_DECLARE_QGEMM(lb_u8_s8_s32_gemm_ukernel_8x32c4__avx512vnni);
 LB_DECLARE_SGEMM(lb_f32_gemm_ukernel_14x32__avx512vnni);
 LB_DECLARE_QGEMM(lb_u8_s8_s32_gemm_ukernel_32x32c4__amx);
+void lb_qd8_f32_qb4w_gemm_ukernel_8x16c8__avx512vnni(const Qb4GemmArgs& a);
+void lb_f32_qs8_quantize_blocks__avx512vnni(const float*, size_t, size_t, size_t, int8_t*, float*, int32_t*);
 void lb_u8_s8_s32_gemm_begin__amx();
 void lb_u8_s8_s32_gemm_end__amx();
 #endif

@@ -1,5 +1,6 @@
 #include <cmath>
 #include <cstring>
+#include <vector>
 
 #include "ref.h"
 
@@ -124,6 +125,59 @@ void lb_dequantize_qb4_row_ref(const uint8_t* data, const void* scales, const ui
     const int q = (data[bi * (g / 2) + j / 2] >> (4 * (j % 2))) & 0x0F;
     y[k] = static_cast<float>(q - zp) * scale;
   }
+}
+
+}  // namespace lowbit
+
+namespace lowbit {
+
+void lb_quantize_rows_q8_blocks_ref(const float* x, size_t M, size_t K, size_t g, int8_t* xq, float* sx,
+                                    int32_t* sum) {
+  const size_t blocks = (K + g - 1) / g;
+  for (size_t m = 0; m < M; ++m) {
+    const float* row = x + m * K;
+    bool finite = true;
+    for (size_t k = 0; k < K; ++k) finite = finite && std::isfinite(row[k]);
+    for (size_t b = 0; b < blocks; ++b) {
+      int8_t* q = xq + m * blocks * g + b * g;
+      float amax = 0.f;
+      for (size_t j = 0; j < g && b * g + j < K; ++j) amax = std::fmax(amax, std::fabs(row[b * g + j]));
+      const float s = finite ? amax / 127.f : NAN;
+      const float inv = finite && s != 0.f ? 1.f / s : 0.f;
+      int32_t total = 0;
+      for (size_t j = 0; j < g; ++j) {
+        const float v = b * g + j < K ? row[b * g + j] * inv : 0.f;
+        q[j] = finite ? static_cast<int8_t>(std::nearbyint(v)) : 0;
+        total += q[j];
+      }
+      sx[m * blocks + b] = s;
+      sum[m * blocks + b] = total;
+    }
+  }
+}
+
+void lb_linear_qb4_ref(const float* x, size_t M, size_t K, size_t N, size_t g, const uint8_t* data,
+                       const void* scales, bool fp16_scales, const uint8_t* zps, const float* bias, float* y) {
+  const size_t blocks = (K + g - 1) / g;
+  std::vector<int8_t> xq(M * blocks * g);
+  std::vector<float> sx(M * blocks);
+  std::vector<int32_t> sum(M * blocks);
+  lb_quantize_rows_q8_blocks_ref(x, M, K, g, xq.data(), sx.data(), sum.data());
+  for (size_t m = 0; m < M; ++m)
+    for (size_t n = 0; n < N; ++n) {
+      float acc = 0.f;
+      for (size_t b = 0; b < blocks; ++b) {
+        const uint8_t* wb = data + (n * blocks + b) * (g / 2);
+        int32_t dot = 0;
+        for (size_t j = 0; j < g; ++j)
+          dot += static_cast<int32_t>(xq[m * blocks * g + b * g + j]) * ((wb[j / 2] >> (4 * (j % 2))) & 0x0F);
+        const int32_t zp = zps ? (zps[n * ((blocks + 1) / 2) + b / 2] >> (4 * (b % 2))) & 0x0F : 8;
+        const float sw = fp16_scales ? fp16_to_fp32(static_cast<const uint16_t*>(scales)[n * blocks + b])
+                                     : static_cast<const float*>(scales)[n * blocks + b];
+        acc += static_cast<float>(dot - zp * sum[m * blocks + b]) * (sx[m * blocks + b] * sw);
+      }
+      y[m * N + n] = bias ? acc + bias[n] : acc;
+    }
 }
 
 }  // namespace lowbit

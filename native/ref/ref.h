@@ -81,3 +81,21 @@ void lb_dequantize_qb4_row_ref(const uint8_t* data, const void* scales, const ui
                                size_t g, bool fp16_scales, float* y);
 
 }  // namespace lowbit
+
+namespace lowbit {
+
+// Dynamic per-(row, block) int8 quantization of activations for int4 linear: for each block
+// of g values of a row (the last block zero-padded), sx = max|x| / 127,
+// xq = round_half_even(x * (1 / sx)) (0 when sx = 0), sum = Σ xq. A row holding NaN or ±Inf
+// gets sx = NaN in every block (its outputs are NaN) and xq = 0.
+// xq: [M, blocks * g], sx and sum: [M, blocks].
+void lb_quantize_rows_q8_blocks_ref(const float* x, size_t M, size_t K, size_t g, int8_t* xq, float* sx,
+                                    int32_t* sum);
+
+// y[m, n] = Σ_b float(Σ_{k in b} xq[m,k] q[n,k] - zp[n,b] sum[m,b]) * (sx[m,b] * sw[n,b]) + bias[n],
+// the blocks added in order in float (no fused multiply-add): the semantics of linear with
+// int4 weights. w is the blockwise layout of lb_quantize_qb4_row_ref, N rows.
+void lb_linear_qb4_ref(const float* x, size_t M, size_t K, size_t N, size_t g, const uint8_t* data,
+                       const void* scales, bool fp16_scales, const uint8_t* zps, const float* bias, float* y);
+
+}  // namespace lowbit

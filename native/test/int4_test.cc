@@ -3,6 +3,7 @@
 #include <cmath>
 #include <cstring>
 
+#include "dispatch/dispatch.h"
 #include "ref/ref.h"
 #include "test-util.h"
 
@@ -120,6 +121,85 @@ TEST(Int4, RefusesBadLayoutsAndNonFiniteWeights) {
   l.group = 32;
   w[7] = NAN;
   EXPECT_EQ(quantize_qb4(w.data(), l, false, b), Status::invalid_argument);
+}
+
+}  // namespace
+}  // namespace lowbit::test
+
+namespace lowbit::test {
+namespace {
+
+TEST(Int4Linear, EveryIsaMatchesTheReferenceBitForBit) {
+  std::mt19937_64 rng(seed() + 42);
+  std::normal_distribution<float> gauss(0.f, 1.f);
+  struct Shape { size_t M, N, K, g; };
+  const Shape shapes[] = {{1, 1, 16, 16},   {1, 17, 64, 32},  {3, 16, 96, 32},   {7, 33, 100, 32},
+                          {8, 16, 256, 64}, {9, 40, 300, 128}, {2, 70, 512, 256}, {17, 31, 64, 16},
+                          {1, 64, 4097, 32}};
+  for (const Shape& s : shapes)
+    for (bool symmetric : {true, false})
+      for (bool fp16 : {false, true}) {
+        std::vector<float> w(s.N * s.K), x(s.M * s.K), bias(s.N);
+        for (auto& v : w) v = 0.05f * gauss(rng);
+        for (auto& v : x) v = gauss(rng);
+        for (auto& v : bias) v = gauss(rng);
+        if (s.M > 2) x[1 * s.K + s.K / 3] = NAN;  // a NaN row
+        Qb4Layout l;
+        l.N = s.N;
+        l.K = s.K;
+        l.group = s.g;
+        l.symmetric = symmetric;
+        l.fp16_scales = fp16;
+        std::vector<uint8_t> data(l.data_bytes()), scales(l.scale_bytes()), zps(l.zp_bytes() + 1);
+        Qb4Buffers b;
+        b.data = data.data();
+        b.scales = scales.data();
+        b.zero_points = symmetric ? nullptr : zps.data();
+        ASSERT_EQ(quantize_qb4(w.data(), l, false, b), Status::ok);
+        std::vector<float> want(s.M * s.N);
+        lb_linear_qb4_ref(x.data(), s.M, s.K, s.N, s.g, data.data(), scales.data(), fp16,
+                          symmetric ? nullptr : zps.data(), bias.data(), want.data());
+        for (Isa isa : available_isas()) {
+          IsaScope scope(isa);
+          std::vector<uint8_t> packed(qb4_packed_size(l));
+          ASSERT_EQ(qb4_pack(b, l, packed.data(), packed.size()), Status::ok);
+          std::vector<float> y(s.M * s.N + 1, 777.f);
+          ASSERT_EQ(linear_qb4(x.data(), s.M, packed.data(), packed.size(), bias.data(), y.data()), Status::ok);
+          ASSERT_EQ(y.back(), 777.f) << "wrote past the output";
+          for (size_t i = 0; i < want.size(); ++i) {
+            if (std::isnan(want[i])) {
+              ASSERT_TRUE(std::isnan(y[i])) << isa_name(isa) << " at " << i;
+              continue;
+            }
+            ASSERT_EQ(std::memcmp(&y[i], &want[i], 4), 0)
+                << isa_name(isa) << " M=" << s.M << " N=" << s.N << " K=" << s.K << " g=" << s.g
+                << " sym=" << symmetric << " fp16=" << fp16 << " at " << i << ": " << y[i] << " vs " << want[i];
+          }
+        }
+      }
+}
+
+TEST(Int4Linear, ActivationBlocksMatchTheReference) {
+  std::mt19937_64 rng(seed() + 43);
+  std::normal_distribution<float> gauss(0.f, 3.f);
+  for (size_t K : {1, 15, 16, 33, 100, 4097})
+    for (size_t g : {16, 32, 256}) {
+      const size_t M = 4, blocks = (K + g - 1) / g;
+      std::vector<float> x(M * K);
+      for (auto& v : x) v = gauss(rng);
+      x[2 * K] = INFINITY;
+      std::vector<int8_t> q(M * blocks * g), wq(M * blocks * g);
+      std::vector<float> s(M * blocks), ws(M * blocks);
+      std::vector<int32_t> t(M * blocks), wt(M * blocks);
+      lb_quantize_rows_q8_blocks_ref(x.data(), M, K, g, wq.data(), ws.data(), wt.data());
+      for (Isa isa : available_isas()) {
+        kernel_table(isa)->quantize_q8_blocks(x.data(), M, K, g, q.data(), s.data(), t.data());
+        EXPECT_EQ(q, wq) << isa_name(isa) << " K=" << K << " g=" << g;
+        EXPECT_EQ(t, wt) << isa_name(isa);
+        for (size_t i = 0; i < s.size(); ++i)
+          EXPECT_TRUE(std::memcmp(&s[i], &ws[i], 4) == 0 || (std::isnan(s[i]) && std::isnan(ws[i]))) << i;
+      }
+    }
 }
 
 }  // namespace

@@ -154,6 +154,15 @@ bool qb4_layout_ok(const Qb4Layout& l);
 Status quantize_qb4(const float* w, const Qb4Layout& layout, bool mse, const Qb4Buffers& out);
 Status dequantize_qb4(const Qb4Buffers& in, const Qb4Layout& layout, float* y);
 
+// Packed for linear: the weights re-laid once into the int4 kernels' panels (one layout for
+// every ISA). y[m, n] = lb_linear_qb4_ref (ref/ref.h): x is quantized per (row, block) to
+// int8, multiplied exactly with the int4 weights, and scaled per block in float.
+size_t qb4_packed_size(const Qb4Layout& layout);
+Status qb4_pack(const Qb4Buffers& in, const Qb4Layout& layout, void* packed, size_t packed_size);
+Status qb4_packed_info(const void* packed, size_t packed_size, Qb4Layout* layout);
+Status linear_qb4(const float* x, size_t M, const void* packed, size_t packed_size, const float* bias,
+                  float* y);
+
 // ---- linear: y = x · wᵀ + bias ------------------------------------------------------------
 // With an int8 packed weight (w_scales given): x is quantized per row to uint8 on the fly
 // (quantize_rows_u8), multiplied exactly in int32, and scaled back:

@@ -1,0 +1,162 @@
+// linear with blockwise int4 weights: packing into the kernels' panel records, per-(row,
+// block) int8 activations, and the tiles spread over the pool.
+#include <algorithm>
+#include <atomic>
+#include <cstring>
+
+#include "../dispatch/dispatch.h"
+#include "packed.h"
+#include "scratch.h"
+#include "threadpool.h"
+
+namespace lowbit {
+namespace {
+
+constexpr uint32_t kMagicQb4 = 0x3457424c;  // "LBW4"
+constexpr uint32_t kFlagFp16 = 1, kFlagAsym = 2;
+
+// Header fields for this pack: nr = 16, kr = group size, elem_bytes = flags.
+size_t layout_bytes(const Qb4Layout& l, PackedHeader* h) {
+  const size_t panels = (l.N + kQb4Nr - 1) / kQb4Nr;
+  if (h) {
+    *h = PackedHeader{};
+    h->magic = kMagicQb4;
+    h->nr = kQb4Nr;
+    h->kr = static_cast<uint32_t>(l.group);
+    h->elem_bytes = (l.fp16_scales ? kFlagFp16 : 0) | (l.symmetric ? 0 : kFlagAsym);
+    h->K = l.K;
+    h->N = l.N;
+    h->Kp = l.blocks() * l.group;
+    h->panels = panels;
+  }
+  return sizeof(PackedHeader) + kPackSlack + panels * l.blocks() * qb4_record_bytes(l.group, l.fp16_scales, l.symmetric);
+}
+
+Qb4Layout layout_of(const PackedHeader& h) {
+  Qb4Layout l;
+  l.N = h.N;
+  l.K = h.K;
+  l.group = h.kr;
+  l.fp16_scales = h.elem_bytes & kFlagFp16;
+  l.symmetric = !(h.elem_bytes & kFlagAsym);
+  return l;
+}
+
+}  // namespace
+
+size_t qb4_packed_size(const Qb4Layout& l) { return qb4_layout_ok(l) ? layout_bytes(l, nullptr) : 0; }
+
+Status qb4_pack(const Qb4Buffers& in, const Qb4Layout& l, void* packed, size_t packed_size) {
+  if (!qb4_layout_ok(l) || !packed) return Status::invalid_argument;
+  if (l.N && l.K && (!in.data || !in.scales || (!l.symmetric && !in.zero_points))) return Status::invalid_argument;
+  PackedHeader h;
+  if (packed_size != layout_bytes(l, &h)) return Status::buffer_too_small;
+  h.data_pad = data_pad_for(packed);
+  h.check = header_check(h);
+  auto* base = static_cast<uint8_t*>(packed);
+  std::memcpy(base, &h, sizeof h);
+  uint8_t* out = base + data_offset(h);
+  const size_t blocks = l.blocks(), g = l.group, record = qb4_record_bytes(g, l.fp16_scales, l.symmetric);
+  const size_t row_bytes = blocks * (g / 2), scale_size = l.fp16_scales ? 2 : 4;
+  auto nibble = [&](size_t n, size_t k) -> uint8_t {  // weight (n, k) of the MatMulNBits data
+    if (n >= l.N) return 0;
+    const uint8_t byte = in.data[n * row_bytes + (k / g) * (g / 2) + (k % g) / 2];
+    return (k % 2) ? byte >> 4 : byte & 0x0F;
+  };
+  parallel_for(h.panels, SIZE_MAX, [&](size_t p) {
+    for (size_t b = 0; b < blocks; ++b) {
+      uint8_t* rec = out + (p * blocks + b) * record;
+      for (size_t t = 0; t < g / 8; ++t)
+        for (size_t c = 0; c < kQb4Nr; ++c)
+          for (size_t j = 0; j < 4; ++j) {
+            const size_t n = p * kQb4Nr + c, k = b * g + 8 * t + j;
+            rec[64 * t + 4 * c + j] = static_cast<uint8_t>(nibble(n, k) | (nibble(n, k + 4) << 4));
+          }
+      uint8_t* scales = rec + g * 8;
+      uint8_t* zps = scales + kQb4Nr * scale_size;
+      for (size_t c = 0; c < kQb4Nr; ++c) {
+        const size_t n = p * kQb4Nr + c;
+        if (n < l.N) {
+          std::memcpy(scales + c * scale_size, static_cast<const uint8_t*>(in.scales) + (n * blocks + b) * scale_size, scale_size);
+        } else {
+          std::memset(scales + c * scale_size, 0, scale_size);  // padding columns weigh nothing
+        }
+        if (!l.symmetric)
+          zps[c] = n < l.N ? (in.zero_points[n * ((blocks + 1) / 2) + b / 2] >> (4 * (b % 2))) & 0x0F : 0;
+      }
+    }
+  });
+  return Status::ok;
+}
+
+static Status validate_qb4(const void* packed, size_t size, PackedHeader* out) {
+  if (!packed || size < sizeof(PackedHeader)) return Status::stale_pack;
+  PackedHeader h;
+  std::memcpy(&h, packed, sizeof h);
+  if (h.magic != kMagicQb4 || h.check != header_check(h) || h.data_pad >= kPackSlack) return Status::stale_pack;
+  const Qb4Layout l = layout_of(h);
+  PackedHeader expect;
+  if (!qb4_layout_ok(l) || layout_bytes(l, &expect) != size || expect.panels != h.panels || expect.Kp != h.Kp)
+    return Status::stale_pack;
+  *out = h;
+  return Status::ok;
+}
+
+Status qb4_packed_info(const void* packed, size_t packed_size, Qb4Layout* layout) {
+  PackedHeader h;
+  if (Status s = validate_qb4(packed, packed_size, &h); s != Status::ok) return s;
+  *layout = layout_of(h);
+  return Status::ok;
+}
+
+Status linear_qb4(const float* x, size_t M, const void* packed, size_t packed_size, const float* bias, float* y) {
+  PackedHeader h;
+  if (Status s = validate_qb4(packed, packed_size, &h); s != Status::ok) return s;
+  const Qb4Layout l = layout_of(h);
+  const size_t N = l.N, K = l.K, g = l.group, blocks = l.blocks();
+  if (M > (size_t{1} << 31)) return Status::invalid_argument;
+  if (M == 0 || N == 0) return Status::ok;
+  if (!y || (K && !x)) return Status::invalid_argument;
+  const Dispatch d = current_dispatch();
+  const KernelTable& kt = *d.table;
+  auto* xq = static_cast<int8_t*>(scratch(ScratchSlot::act_quant, M * blocks * g + 1));
+  auto* params = static_cast<uint8_t*>(scratch(ScratchSlot::act_params, 2 * M * blocks * 4 + 1));
+  if (!xq || !params) return Status::out_of_memory;
+  auto* sx = reinterpret_cast<float*>(params);
+  auto* xsum = reinterpret_cast<int32_t*>(params + M * blocks * 4);
+  if (K == 0) {  // no blocks: y = bias
+    for (size_t m = 0; m < M; ++m)
+      for (size_t n = 0; n < N; ++n) y[m * N + n] = bias ? 0.f + bias[n] : 0.f;
+    return Status::ok;
+  }
+  constexpr size_t kRowsPerItem = 8;
+  parallel_for((M + kRowsPerItem - 1) / kRowsPerItem, M * K < (size_t{1} << 16) ? 1 : SIZE_MAX, [&](size_t i) {
+    const size_t m0 = i * kRowsPerItem, rows = std::min(kRowsPerItem, M - m0);
+    kt.quantize_q8_blocks(x + m0 * K, rows, K, g, xq + m0 * blocks * g, sx + m0 * blocks, xsum + m0 * blocks);
+  });
+  const uint8_t* base = static_cast<const uint8_t*>(packed) + data_offset(h);
+  const size_t panel_bytes = blocks * qb4_record_bytes(g, l.fp16_scales, l.symmetric);
+  const size_t mr = kt.qb4_mr;
+  parallel_for(h.panels, M * N * K < (size_t{1} << 18) ? 1 : SIZE_MAX, [&](size_t p) {
+    Qb4GemmArgs a{};
+    a.nr_used = std::min(kQb4Nr, N - p * kQb4Nr);
+    a.blocks = blocks;
+    a.g = g;
+    a.panel = base + p * panel_bytes;
+    a.fp16_scales = l.fp16_scales;
+    a.symmetric = l.symmetric;
+    a.ldy = N;
+    a.bias = bias ? bias + p * kQb4Nr : nullptr;
+    for (size_t m0 = 0; m0 < M; m0 += mr) {
+      a.mr_used = std::min(mr, M - m0);
+      a.xq = xq + m0 * blocks * g;
+      a.sx = sx + m0 * blocks;
+      a.xsum = xsum + m0 * blocks;
+      a.y = y + m0 * N + p * kQb4Nr;
+      kt.qb4_gemm(a);
+    }
+  });
+  return Status::ok;
+}
+
+}  // namespace lowbit
