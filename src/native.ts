@@ -30,6 +30,11 @@ export interface NativeAddon {
     mse: boolean, data: Uint8Array, scales: Float32Array | Uint16Array, zps: Uint8Array | null): void;
   _dequantizeQb4(data: Uint8Array, scales: Float32Array | Uint16Array, zps: Uint8Array | null, N: number, K: number,
     group: number, symmetric: boolean, fp16: boolean, y: Float32Array): void;
+  _packQb4(data: Uint8Array, scales: Float32Array | Uint16Array, zps: Uint8Array | null, N: number, K: number,
+    group: number, symmetric: boolean, fp16: boolean): Uint8Array;
+  _packQ4_0(blocks: Uint8Array, N: number, K: number): Uint8Array;
+  _linearQb4(x: Float32Array, M: number, K: number, packed: Uint8Array, bias: Float32Array | null, y: Float32Array,
+    async: boolean): Float32Array | Promise<Float32Array>;
   _dequantizeLinear(x: Int8Array | Uint8Array, y: Float32Array, outer: number, channels: number,
     inner: number, scales: Float32Array, zeroPoints: Int32Array | null): void;
 }

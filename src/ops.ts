@@ -3,7 +3,10 @@ import { native } from './native.js';
 import { QuantizedTensor } from './quantize.js';
 import { Tensor, describe, expectTensor, shapeSize } from './tensor.js';
 
-interface Packed { isa: string; packed: Uint8Array; scales: Float32Array | null; N: number; K: number }
+/** kind: which native linear runs the pack. */
+interface Packed {
+  isa: string; kind: 'float32' | 'int8' | 'int4'; packed: Uint8Array; scales: Float32Array | null; N: number; K: number;
+}
 
 // Packs live beside the weight object; a pack made for another ISA (after setIsa) is replaced.
 const packs = new WeakMap<object, Packed>();
@@ -14,19 +17,32 @@ function currentIsa(): string {
 
 function packWeight(w: Tensor | QuantizedTensor, name: string, isa: string): Packed {
   if (w instanceof QuantizedTensor) {
+    const [N, K] = w.dims;
+    if (w.format === 'int4') {
+      const packed = native._packQb4(w.data as Uint8Array, w.scales!, w.zeroPoints ?? null, N, K, w.groupSize,
+        w.symmetric, w.scales instanceof Uint16Array);
+      return { isa, kind: 'int4', packed, scales: null, N, K };
+    }
+    if (w.format === 'q4_0') {  // exactly symmetric int4, g = 32, float16 scales
+      return { isa, kind: 'int4', packed: native._packQ4_0(w.data as Uint8Array, N, K), scales: null, N, K };
+    }
     if (w.format !== 'int8') throw new RangeError(`${name}: format ${w.format} is not supported by linear yet`);
     if (!w.symmetric) {
       throw new RangeError(`${name}: linear needs symmetric int8 weights (quantize with symmetric: true)`);
     }
-    const [N, K] = w.dims;
     // B = wᵀ: b(k, n) = w[n * K + k]
     const packed = native._packB('int8', w.data as Int8Array, K, N, 1, K);
-    return { isa, packed, scales: w.scales as Float32Array, N, K };
+    return { isa, kind: 'int8', packed, scales: w.scales as Float32Array, N, K };
   }
   expectTensor(w, name, ['float32'], 2);
   const [N, K] = w.dims;
   const packed = native._packB('float32', w.data as Float32Array, K, N, 1, K);
-  return { isa, packed, scales: null, N, K };
+  return { isa, kind: 'float32', packed, scales: null, N, K };
+}
+
+function runLinear(x: Tensor, a: ReturnType<typeof linearArgs>, async: boolean) {
+  if (a.p.kind === 'int4') return native._linearQb4(x.data as Float32Array, a.M, a.K, a.p.packed, a.b, a.y, async);
+  return native._linear(x.data as Float32Array, a.M, a.K, a.p.packed, a.p.scales, a.b, a.y, async);
 }
 
 function packedFor(w: Tensor | QuantizedTensor, name: string): Packed {
@@ -107,14 +123,14 @@ function linearArgs(x: Tensor, w: Tensor | QuantizedTensor, bias: Tensor | undef
  */
 export function linearSync(x: Tensor, w: Tensor | QuantizedTensor, bias?: Tensor, opts: SyncOptions = {}): Tensor {
   const a = linearArgs(x, w, bias, opts.out);
-  native._linear(x.data as Float32Array, a.M, a.K, a.p.packed, a.p.scales, a.b, a.y, false);
+  runLinear(x, a, false);
   return opts.out ?? new Tensor('float32', a.y, a.dims);
 }
 
 /** linearSync off the main thread. x and bias are copied at the call: later changes are not seen. */
 export async function linear(x: Tensor, w: Tensor | QuantizedTensor, bias?: Tensor): Promise<Tensor> {
   const a = linearArgs(x, w, bias);
-  await native._linear(x.data as Float32Array, a.M, a.K, a.p.packed, a.p.scales, a.b, a.y, true);
+  await runLinear(x, a, true);
   return new Tensor('float32', a.y, a.dims);
 }
 
@@ -123,7 +139,7 @@ function packedB(b: Tensor): Packed {
   let p = packs.get(b);
   if (!p || p.isa !== isa) {
     const [K, N] = b.dims;
-    p = { isa, packed: native._packB('int8', b.data as Int8Array, K, N, N, 1), scales: null, N, K };
+    p = { isa, kind: 'int8', packed: native._packB('int8', b.data as Int8Array, K, N, N, 1), scales: null, N, K };
     packs.set(b, p);
   }
   return p;

@@ -41,8 +41,10 @@ describe.each([
     expect(() => quantize(new Tensor('float32', bad, [2, 32]), { bits, format })).toThrow(/x\[1, 8\] is Infinity/);
     expect(() => new QuantizedTensor({ dims: [2, 32], bits, format, groupSize: 32, symmetric, data: new Uint8Array(blockBytes) }))
       .toThrow(RangeError);
-    const q = quantize(new Tensor('float32', new Float32Array(64), [2, 32]), { bits, format });
-    expect(() => linearSync(new Tensor('float32', new Float32Array(32), [1, 32]), q)).toThrow(/not supported by linear yet/);
+    if (format !== 'q4_0') {
+      const q = quantize(new Tensor('float32', new Float32Array(64), [2, 32]), { bits, format });
+      expect(() => linearSync(new Tensor('float32', new Float32Array(32), [1, 32]), q)).toThrow(/not supported by linear yet/);
+    }
   });
 });
 

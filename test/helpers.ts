@@ -101,3 +101,58 @@ export function linearF64(x: Float32Array, M: number, K: number, w: Float32Array
   }
   return { y, bound };
 }
+
+function fp16ToFp32(h: number): number {
+  const sign = h & 0x8000 ? -1 : 1, exp = (h >> 10) & 0x1f, mant = h & 0x3ff;
+  if (exp === 0) return sign * mant * 2 ** -24;
+  if (exp === 31) return mant ? NaN : sign * Infinity;
+  return sign * (1 + mant / 1024) * 2 ** (exp - 15);
+}
+
+/**
+ * linear with blockwise int4 weights (MatMulNBits layout) in plain JS, float32 step by step:
+ * activations quantized per (row, block) to int8 with scale max|x|/127, exact integer dots,
+ * blocks accumulated in order as float(dot − zp·Σxq)·(sx·sw). Bit-exact expectations.
+ */
+export function linearInt4Ref(x: Float32Array, M: number, K: number, N: number, g: number, data: Uint8Array,
+  scales: Float32Array | Uint16Array, zps: Uint8Array | undefined, bias?: Float32Array): Float32Array {
+  const blocks = Math.ceil(K / g);
+  const y = new Float32Array(M * N);
+  const xq = new Int32Array(blocks * g);
+  const sx = new Float32Array(blocks);
+  const sum = new Int32Array(blocks);
+  for (let m = 0; m < M; m++) {
+    let finite = true;
+    for (let k = 0; k < K; k++) if (!Number.isFinite(x[m * K + k])) finite = false;
+    xq.fill(0);
+    for (let b = 0; b < blocks; b++) {
+      let amax = 0;
+      for (let j = 0; j < g && b * g + j < K; j++) amax = Math.max(amax, Math.abs(x[m * K + b * g + j]));
+      const s = finite ? f(amax / 127) : NaN;
+      const inv = finite && s !== 0 ? f(1 / s) : 0;
+      let total = 0;
+      for (let j = 0; j < g && b * g + j < K; j++) {
+        const q = finite ? roundHalfEven(f(x[m * K + b * g + j] * inv)) : 0;
+        xq[b * g + j] = q;
+        total += q;
+      }
+      sx[b] = s;
+      sum[b] = total;
+    }
+    for (let n = 0; n < N; n++) {
+      let acc = 0;
+      for (let b = 0; b < blocks; b++) {
+        let dot = 0;
+        for (let j = 0; j < g; j++) {
+          const byte = data[(n * blocks + b) * (g / 2) + (j >> 1)];
+          dot += xq[b * g + j] * ((j & 1) ? byte >> 4 : byte & 15);
+        }
+        const zp = zps ? (zps[n * Math.ceil(blocks / 2) + (b >> 1)] >> (4 * (b & 1))) & 15 : 8;
+        const sw = scales instanceof Uint16Array ? fp16ToFp32(scales[n * blocks + b]) : scales[n * blocks + b];
+        acc = f(acc + f(f(dot - zp * sum[b]) * f(sx[b] * sw)));
+      }
+      y[m * N + n] = bias ? f(acc + bias[n]) : acc;
+    }
+  }
+  return y;
+}

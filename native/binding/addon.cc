@@ -453,6 +453,64 @@ Napi::Value DequantizeQb4(const Napi::CallbackInfo& info) {
   return env.Undefined();
 }
 
+// _packQb4(data, scales, zps | null, N, K, group, symmetric, fp16) -> Uint8Array
+Napi::Value PackQb4(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const lowbit::Qb4Layout l = qb4_layout(info, 3);
+  const lowbit::Qb4Buffers b = qb4_buffers(info, 0, l);
+  const size_t size = lowbit::qb4_packed_size(l);
+  Napi::ArrayBuffer ab = Napi::ArrayBuffer::New(env, size);
+  check(env, lowbit::qb4_pack(b, l, ab.Data(), size), "pack int4 weights");
+  return Napi::Uint8Array::New(env, size, ab, 0);
+}
+
+// _packQ4_0(blocks, N, K) -> Uint8Array
+Napi::Value PackQ4_0(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  lowbit::Qb4Layout l;
+  l.N = to_size(info[1], "N");
+  l.K = to_size(info[2], "K");
+  l.group = lowbit::kGgmlBlock;
+  l.fp16_scales = true;
+  if (!lowbit::qb4_layout_ok(l) || l.K % lowbit::kGgmlBlock) throw_range(env, "q4_0 weights need K a multiple of 32");
+  View<uint8_t> blocks = typed<uint8_t>(info[0], napi_uint8_array, l.N * l.K / 32 * sizeof(lowbit::block_q4_0), "blocks");
+  const size_t size = lowbit::qb4_packed_size(l);
+  Napi::ArrayBuffer ab = Napi::ArrayBuffer::New(env, size);
+  check(env, lowbit::qb4_pack_q4_0(blocks.data, l.N, l.K, ab.Data(), size), "pack q4_0 weights");
+  return Napi::Uint8Array::New(env, size, ab, 0);
+}
+
+// _linearQb4(x, M, K, packed, bias | null, y, async)
+Napi::Value LinearQb4(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const size_t M = to_size(info[1], "M"), K = to_size(info[2], "K");
+  View<uint8_t> packed = typed<uint8_t>(info[3], napi_uint8_array, 0, "packed weights");
+  lowbit::Qb4Layout l;
+  check(env, lowbit::qb4_packed_info(packed.data, packed.length, &l), "packed weights");
+  if (l.K != K) throw_range(env, "x has K = " + std::to_string(K) + " but the weight has K = " + std::to_string(l.K));
+  if (M > (size_t{1} << 31)) throw_range(env, "x is too large");
+  View<float> x = typed<float>(info[0], napi_float32_array, M * K, "x");
+  View<float> bias = typed<float>(info[4], napi_float32_array, l.N, "bias", true);
+  View<float> y = typed<float>(info[5], napi_float32_array, M * l.N, "output");
+  const uint8_t* pd = packed.data;
+  const size_t ps = packed.length;
+  float* yd = y.data;
+  if (!info[6].ToBoolean()) {
+    check(env, lowbit::linear_qb4(x.data, M, pd, ps, bias.data, yd), "linear");
+    return info[5];
+  }
+  auto x_copy = copy_of(x, M * K);
+  std::shared_ptr<std::vector<float>> bias_copy = bias.data ? copy_of(bias, l.N) : nullptr;
+  auto* task = new Task(env, [=]() {
+    return lowbit::linear_qb4(x_copy->data(), M, pd, ps, bias_copy ? bias_copy->data() : nullptr, yd);
+  }, info[5], "linear");
+  task->keep(info[3]);
+  task->keep(info[5]);
+  Napi::Promise p = task->promise();
+  task->Queue();
+  return p;
+}
+
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("_cpu", Napi::Function::New(env, Cpu));
   exports.Set("_isa", Napi::Function::New(env, CurrentIsa));
@@ -467,6 +525,9 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("_dequantizeLinear", Napi::Function::New(env, DequantizeLinear));
   exports.Set("_quantizeGgml", Napi::Function::New(env, QuantizeGgml));
   exports.Set("_quantizeQb4", Napi::Function::New(env, QuantizeQb4));
+  exports.Set("_packQb4", Napi::Function::New(env, PackQb4));
+  exports.Set("_packQ4_0", Napi::Function::New(env, PackQ4_0));
+  exports.Set("_linearQb4", Napi::Function::New(env, LinearQb4));
   exports.Set("_dequantizeQb4", Napi::Function::New(env, DequantizeQb4));
   exports.Set("_dequantizeGgml", Napi::Function::New(env, DequantizeGgml));
   return exports;

@@ -2,6 +2,7 @@
 // block) int8 activations, and the tiles spread over the pool.
 #include <algorithm>
 #include <atomic>
+#include <cstddef>
 #include <cstring>
 
 #include "../dispatch/dispatch.h"
@@ -46,9 +47,12 @@ Qb4Layout layout_of(const PackedHeader& h) {
 
 size_t qb4_packed_size(const Qb4Layout& l) { return qb4_layout_ok(l) ? layout_bytes(l, nullptr) : 0; }
 
-Status qb4_pack(const Qb4Buffers& in, const Qb4Layout& l, void* packed, size_t packed_size) {
-  if (!qb4_layout_ok(l) || !packed) return Status::invalid_argument;
-  if (l.N && l.K && (!in.data || !in.scales || (!l.symmetric && !in.zero_points))) return Status::invalid_argument;
+namespace {
+
+// Writes the records of every panel; weight(n, k) gives a nibble, scale(n, b, dst) copies one
+// scale's bytes, zp(n, b) a zero point (asymmetric only). Columns past N are zero weights.
+template <typename Weight, typename Scale, typename Zp>
+Status pack_records(const Qb4Layout& l, void* packed, size_t packed_size, Weight weight, Scale scale, Zp zp) {
   PackedHeader h;
   if (packed_size != layout_bytes(l, &h)) return Status::buffer_too_small;
   h.data_pad = data_pad_for(packed);
@@ -57,12 +61,7 @@ Status qb4_pack(const Qb4Buffers& in, const Qb4Layout& l, void* packed, size_t p
   std::memcpy(base, &h, sizeof h);
   uint8_t* out = base + data_offset(h);
   const size_t blocks = l.blocks(), g = l.group, record = qb4_record_bytes(g, l.fp16_scales, l.symmetric);
-  const size_t row_bytes = blocks * (g / 2), scale_size = l.fp16_scales ? 2 : 4;
-  auto nibble = [&](size_t n, size_t k) -> uint8_t {  // weight (n, k) of the MatMulNBits data
-    if (n >= l.N) return 0;
-    const uint8_t byte = in.data[n * row_bytes + (k / g) * (g / 2) + (k % g) / 2];
-    return (k % 2) ? byte >> 4 : byte & 0x0F;
-  };
+  const size_t scale_size = l.fp16_scales ? 2 : 4;
   parallel_for(h.panels, SIZE_MAX, [&](size_t p) {
     for (size_t b = 0; b < blocks; ++b) {
       uint8_t* rec = out + (p * blocks + b) * record;
@@ -70,26 +69,70 @@ Status qb4_pack(const Qb4Buffers& in, const Qb4Layout& l, void* packed, size_t p
         for (size_t c = 0; c < kQb4Nr; ++c)
           for (size_t j = 0; j < 4; ++j) {
             const size_t n = p * kQb4Nr + c, k = b * g + 8 * t + j;
-            rec[64 * t + 4 * c + j] = static_cast<uint8_t>(nibble(n, k) | (nibble(n, k + 4) << 4));
+            const uint8_t w0 = n < l.N ? weight(n, k) : 0, w1 = n < l.N ? weight(n, k + 4) : 0;
+            rec[64 * t + 4 * c + j] = static_cast<uint8_t>(w0 | (w1 << 4));
           }
       uint8_t* scales = rec + g * 8;
       uint8_t* zps = scales + kQb4Nr * scale_size;
       for (size_t c = 0; c < kQb4Nr; ++c) {
         const size_t n = p * kQb4Nr + c;
-        if (n < l.N) {
-          std::memcpy(scales + c * scale_size, static_cast<const uint8_t*>(in.scales) + (n * blocks + b) * scale_size, scale_size);
-        } else {
-          std::memset(scales + c * scale_size, 0, scale_size);  // padding columns weigh nothing
-        }
-        if (!l.symmetric)
-          zps[c] = n < l.N ? (in.zero_points[n * ((blocks + 1) / 2) + b / 2] >> (4 * (b % 2))) & 0x0F : 0;
+        if (n < l.N) scale(n, b, scales + c * scale_size);
+        else std::memset(scales + c * scale_size, 0, scale_size);  // padding columns weigh nothing
+        if (!l.symmetric) zps[c] = n < l.N ? zp(n, b) : 0;
       }
     }
   });
   return Status::ok;
 }
 
-static Status validate_qb4(const void* packed, size_t size, PackedHeader* out) {
+}  // namespace
+
+Status qb4_pack(const Qb4Buffers& in, const Qb4Layout& l, void* packed, size_t packed_size) {
+  if (!qb4_layout_ok(l) || !packed) return Status::invalid_argument;
+  if (l.N && l.K && (!in.data || !in.scales || (!l.symmetric && !in.zero_points))) return Status::invalid_argument;
+  const size_t blocks = l.blocks(), g = l.group, row_bytes = blocks * (g / 2), scale_size = l.fp16_scales ? 2 : 4;
+  return pack_records(
+      l, packed, packed_size,
+      [&](size_t n, size_t k) -> uint8_t {  // MatMulNBits: element 2j in the low nibble of byte j
+        if (k >= blocks * g) return 0;
+        const uint8_t byte = in.data[n * row_bytes + (k / g) * (g / 2) + (k % g) / 2];
+        return (k % 2) ? byte >> 4 : byte & 0x0F;
+      },
+      [&](size_t n, size_t b, uint8_t* dst) {
+        std::memcpy(dst, static_cast<const uint8_t*>(in.scales) + (n * blocks + b) * scale_size, scale_size);
+      },
+      [&](size_t n, size_t b) -> uint8_t {
+        return (in.zero_points[n * ((blocks + 1) / 2) + b / 2] >> (4 * (b % 2))) & 0x0F;
+      });
+}
+
+Status qb4_pack_q4_0(const void* blocks_q4_0, size_t N, size_t K, void* packed, size_t packed_size) {
+  Qb4Layout l;
+  l.N = N;
+  l.K = K;
+  l.group = kGgmlBlock;
+  l.symmetric = true;
+  l.fp16_scales = true;  // q4_0 is (q - 8) * fp16 d: exactly the symmetric int4 form
+  if (!qb4_layout_ok(l) || K % kGgmlBlock || !packed || (N && K && !blocks_q4_0)) return Status::invalid_argument;
+  const auto* src = static_cast<const uint8_t*>(blocks_q4_0);
+  const size_t per_row = K / kGgmlBlock;
+  return pack_records(
+      l, packed, packed_size,
+      [&](size_t n, size_t k) -> uint8_t {  // q4_0: byte j holds element j low, j + 16 high
+        const uint8_t* blk = src + (n * per_row + k / kGgmlBlock) * sizeof(block_q4_0);
+        const size_t i = k % kGgmlBlock;
+        const uint8_t byte = blk[offsetof(block_q4_0, qs) + i % 16];
+        return i < 16 ? byte & 0x0F : byte >> 4;
+      },
+      [&](size_t n, size_t b, uint8_t* dst) {
+        std::memcpy(dst, src + (n * per_row + b) * sizeof(block_q4_0) + offsetof(block_q4_0, d), 2);
+      },
+      [](size_t, size_t) -> uint8_t { return 8; });
+}
+
+namespace {
+
+Status validate_qb4(const void* packed, size_t size, PackedHeader* out) {
   if (!packed || size < sizeof(PackedHeader)) return Status::stale_pack;
   PackedHeader h;
   std::memcpy(&h, packed, sizeof h);
@@ -101,6 +144,8 @@ static Status validate_qb4(const void* packed, size_t size, PackedHeader* out) {
   *out = h;
   return Status::ok;
 }
+
+}  // namespace
 
 Status qb4_packed_info(const void* packed, size_t packed_size, Qb4Layout* layout) {
   PackedHeader h;

@@ -204,3 +204,45 @@ TEST(Int4Linear, ActivationBlocksMatchTheReference) {
 
 }  // namespace
 }  // namespace lowbit::test
+
+namespace lowbit::test {
+namespace {
+
+TEST(Int4Linear, Q4_0WeightsEqualTheirInt4Form) {
+  std::mt19937_64 rng(seed() + 44);
+  std::normal_distribution<float> gauss(0.f, 1.f);
+  const size_t M = 5, N = 37, K = 160, blocks = K / 32;
+  std::vector<float> w(N * K), x(M * K);
+  for (auto& v : w) v = 0.1f * gauss(rng);
+  for (auto& v : x) v = gauss(rng);
+  std::vector<block_q4_0> q(N * blocks);
+  lb_quantize_row_q4_0_ref(w.data(), q.data(), N * K);
+  // The same weights in MatMulNBits form: element 2j low nibble, fp16 scales.
+  std::vector<uint8_t> data(N * blocks * 16);
+  std::vector<uint16_t> scales(N * blocks);
+  for (size_t nb = 0; nb < N * blocks; ++nb) {
+    scales[nb] = q[nb].d;
+    for (size_t i = 0; i < 32; ++i) {
+      const uint8_t nib = i < 16 ? q[nb].qs[i] & 0x0F : q[nb].qs[i - 16] >> 4;
+      data[nb * 16 + i / 2] |= static_cast<uint8_t>(nib << (4 * (i % 2)));
+    }
+  }
+  std::vector<float> want(M * N);
+  lb_linear_qb4_ref(x.data(), M, K, N, 32, data.data(), scales.data(), true, nullptr, nullptr, want.data());
+  Qb4Layout l;
+  l.N = N;
+  l.K = K;
+  l.group = 32;
+  l.fp16_scales = true;
+  for (Isa isa : available_isas()) {
+    IsaScope scope(isa);
+    std::vector<uint8_t> packed(qb4_packed_size(l));
+    ASSERT_EQ(qb4_pack_q4_0(q.data(), N, K, packed.data(), packed.size()), Status::ok);
+    std::vector<float> y(M * N);
+    ASSERT_EQ(linear_qb4(x.data(), M, packed.data(), packed.size(), nullptr, y.data()), Status::ok);
+    ASSERT_EQ(std::memcmp(y.data(), want.data(), y.size() * 4), 0) << isa_name(isa);
+  }
+}
+
+}  // namespace
+}  // namespace lowbit::test
