@@ -49,6 +49,16 @@ for (const shape of [[512, 512, 512], [128, 4096, 4096], [1, 4096, 4096]]) {
       return () => lowbit.linearSync(x, w, undefined, { out });
     },
   });
+  for (const [label, opts] of [['int4 g32 linear', { bits: 4, groupSize: 32 }], ['int4 g128 linear', { bits: 4, groupSize: 128 }],
+    ['q4_0 linear', { bits: 4, format: 'q4_0' }]]) {
+    add(label, shape, {
+      setup: ([M, N, K]) => {
+        const x = f32(M, K), w = lowbit.quantize(f32(N, K, 5), opts);
+        const out = new lowbit.Tensor('float32', new Float32Array(M * N), [M, N]);
+        return () => lowbit.linearSync(x, w, undefined, { out });
+      },
+    });
+  }
   add('fp32 linear', shape, {
     setup: ([M, N, K]) => {
       const x = f32(M, K), w = f32(N, K, 5), out = new lowbit.Tensor('float32', new Float32Array(M * N), [M, N]);
