@@ -76,6 +76,13 @@ if (allThreads > 1) {
   for (const threads of [1, allThreads]) add('int8 matmulInteger', [1024, 1024, 1024], { threads, setup: cases[0].setup });
 }
 
+// Dequantization: GB/s of float32 written (reported in the G(FL)OPS column as GB/s).
+const dequantCases = [
+  ['int4 g32 dequantize (GB/s out)', { bits: 4, groupSize: 32 }],
+  ['q4_0 dequantize (GB/s out)', { bits: 4, format: 'q4_0' }],
+  ['int8 dequantize (GB/s out)', { bits: 8 }],
+];
+
 const rows = [];
 for (const c of cases) {
   const label = `${c.op} ${c.M}x${c.N}x${c.K}`;
@@ -96,6 +103,22 @@ for (const c of cases) {
     'min-max': `${(ops / (lat.max / 1e3)).toFixed(0)}-${(ops / (lat.min / 1e3)).toFixed(0)}`,
   });
   console.error(`done: ${label} [${c.isa}, ${c.threads}T]`);
+}
+
+for (const [label, opts] of dequantCases) {
+  if (opt.filter && !label.includes(opt.filter)) continue;
+  lowbit.setIsa(bestIsa);
+  lowbit.setThreads(1);
+  const q = lowbit.quantize(f32(4096, 4096, 5), opts);
+  const bench = new Bench({ time: Number(opt.time), warmupTime: 100 });
+  const out = lowbit.dequantize(q);  // an aligned output, reused: the kernel, not the allocator
+  bench.add(label, () => lowbit.dequantize(q, { out }));
+  await bench.run();
+  const lat = bench.tasks[0].result.latency;
+  const gb = 4096 * 4096 * 4 / 1e9;
+  rows.push({ op: label, 'M x N x K': '4096x4096', isa: bestIsa, threads: 1, 'median ms': lat.p50.toFixed(3),
+    'G(FL)OPS median': (gb / (lat.p50 / 1e3)).toFixed(1), 'min-max': `${(gb / (lat.max / 1e3)).toFixed(1)}-${(gb / (lat.min / 1e3)).toFixed(1)}` });
+  console.error(`done: ${label}`);
 }
 
 // Per-call overhead of a tiny linear: what the binding costs.

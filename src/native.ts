@@ -35,6 +35,7 @@ export interface NativeAddon {
   _packQ4_0(blocks: Uint8Array, N: number, K: number): Uint8Array;
   _linearQb4(x: Float32Array, M: number, K: number, packed: Uint8Array, bias: Float32Array | null, y: Float32Array,
     async: boolean): Float32Array | Promise<Float32Array>;
+  _alignedFloat32Array(n: number): Float32Array;
   _dequantizeLinear(x: Int8Array | Uint8Array, y: Float32Array, outer: number, channels: number,
     inner: number, scales: Float32Array, zeroPoints: Int32Array | null): void;
 }

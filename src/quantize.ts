@@ -198,23 +198,35 @@ export function quantize(x: Tensor, opts: QuantizeOptions): QuantizedTensor {
   });
 }
 
-/** Back to float32 [N, K]: (q - zeroPoint) * scale, or ggml's dequantization for its blocks. */
-export function dequantize(q: QuantizedTensor): Tensor {
+/**
+ * Back to float32 [N, K]: (q - zeroPoint) * scale, or ggml's dequantization for its blocks.
+ * Large results are views aligned to 64 bytes (byteOffset may be non-zero), which lets the
+ * kernels write them with streaming stores.
+ */
+export function dequantize(q: QuantizedTensor, opts: { out?: Tensor } = {}): Tensor {
   if (!(q instanceof QuantizedTensor)) throw new TypeError(`q must be a QuantizedTensor, got ${describe(q)}`);
   const [N, K] = q.dims;
-  const y = new Float32Array(N * K);
+  let y: Float32Array;
+  if (opts.out !== undefined) {
+    expectTensor(opts.out, 'opts.out', ['float32']);
+    if (opts.out.size !== N * K) throw new RangeError(`opts.out must hold ${N * K} values, got ${opts.out.size}`);
+    y = opts.out.data as Float32Array;
+  } else {
+    y = N * K >= 16384 ? native._alignedFloat32Array(N * K) : new Float32Array(N * K);
+  }
+  const result = () => opts.out ?? new Tensor('float32', y, [N, K]);
   if (q.format in GGML) {
     native._dequantizeGgml(q.format as GgmlFormat, q.data as Uint8Array, y);
-    return new Tensor('float32', y, [N, K]);
+    return result();
   }
   if (q.format === 'int4') {
     native._dequantizeQb4(q.data as Uint8Array, q.scales!, q.zeroPoints ?? null, N, K, q.groupSize, q.symmetric,
       q.scales instanceof Uint16Array, y);
-    return new Tensor('float32', y, [N, K]);
+    return result();
   }
   const zps = q.zeroPoints ? Int32Array.from(q.zeroPoints) : null;
   native._dequantizeLinear(q.data, y, 1, N, K, q.scales as Float32Array, zps);
-  return new Tensor('float32', y, [N, K]);
+  return result();
 }
 
 export interface QuantizeLinearOptions {

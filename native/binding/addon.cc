@@ -8,6 +8,7 @@
 // the work runs without affecting it. Outputs are ordinary ArrayBuffers created in JS.
 #include <napi.h>
 
+#include <cstdint>
 #include <cstring>
 #include <functional>
 #include <memory>
@@ -511,6 +512,18 @@ Napi::Value LinearQb4(const Napi::CallbackInfo& info) {
   return p;
 }
 
+// _alignedFloat32Array(n): a Float32Array whose data starts on a 64-byte boundary (a view at
+// an offset into a slightly larger ArrayBuffer), so kernels can use streaming stores.
+Napi::Value AlignedFloat32Array(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const size_t n = to_size(info[0], "length");
+  if (n > (size_t{1} << 40)) throw_range(env, "length is too large");
+  Napi::ArrayBuffer ab = Napi::ArrayBuffer::New(env, n * 4 + 64);
+  const auto addr = reinterpret_cast<uintptr_t>(ab.Data());
+  const size_t offset = (64 - addr % 64) % 64;
+  return Napi::Float32Array::New(env, n, ab, offset);
+}
+
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("_cpu", Napi::Function::New(env, Cpu));
   exports.Set("_isa", Napi::Function::New(env, CurrentIsa));
@@ -524,6 +537,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("_quantizeLinear", Napi::Function::New(env, QuantizeLinear));
   exports.Set("_dequantizeLinear", Napi::Function::New(env, DequantizeLinear));
   exports.Set("_quantizeGgml", Napi::Function::New(env, QuantizeGgml));
+  exports.Set("_alignedFloat32Array", Napi::Function::New(env, AlignedFloat32Array));
   exports.Set("_quantizeQb4", Napi::Function::New(env, QuantizeQb4));
   exports.Set("_packQb4", Napi::Function::New(env, PackQb4));
   exports.Set("_packQ4_0", Napi::Function::New(env, PackQ4_0));

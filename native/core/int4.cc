@@ -1,9 +1,10 @@
 // Blockwise int4 entry points: checks, and rows spread over the pool. Quantizing weights is
-// offline work, so it runs the reference arithmetic (the spec) directly.
+// offline work, so it runs the reference arithmetic (the spec) directly; dequantizing has
+// kernels per ISA.
 #include <atomic>
 #include <cmath>
 
-#include "../include/lowbit/lowbit.h"
+#include "../dispatch/dispatch.h"
 #include "../ref/ref.h"
 #include "threadpool.h"
 
@@ -40,8 +41,9 @@ Status dequantize_qb4(const Qb4Buffers& in, const Qb4Layout& l, float* y) {
   if (!y || !in.data || !in.scales || (!l.symmetric && !in.zero_points)) return Status::invalid_argument;
   const size_t blocks = l.blocks(), row_bytes = blocks * (l.group / 2),
                scale_bytes = blocks * (l.fp16_scales ? 2 : 4), zp_bytes = (blocks + 1) / 2;
+  const KernelTable& kt = *current_dispatch().table;
   parallel_for(l.N, l.N * l.K < (size_t{1} << 16) ? 1 : SIZE_MAX, [&](size_t n) {
-    lb_dequantize_qb4_row_ref(in.data + n * row_bytes, static_cast<const uint8_t*>(in.scales) + n * scale_bytes,
+    kt.dequantize_qb4_row(in.data + n * row_bytes, static_cast<const uint8_t*>(in.scales) + n * scale_bytes,
                               l.symmetric ? nullptr : in.zero_points + n * zp_bytes, l.K, l.group,
                               l.fp16_scales, y + n * l.K);
   });

@@ -22,6 +22,7 @@ constexpr KernelTable kScalar{
     lb_qd8_f32_qb4w_gemm_ukernel_4x16c8__scalar,
     4,
     lb_f32_qs8_quantize_blocks__scalar,
+    lb_qb4_f32_dequantize_row__scalar,
 };
 #if defined(__x86_64__) || defined(_M_X64)
 constexpr KernelTable kAvx2{
@@ -34,6 +35,7 @@ constexpr KernelTable kAvx2{
     lb_qd8_f32_qb4w_gemm_ukernel_4x16c8__scalar,  // no AVX2 int4 kernel yet: the portable one
     4,
     lb_f32_qs8_quantize_blocks__scalar,
+    lb_qb4_f32_dequantize_row__scalar,
 };
 constexpr QgemmUkernel kVnni8x32{lb_u8_s8_s32_gemm_ukernel_8x32c4__avx512vnni, 8, 32, 4, QgemmAFormat::u8, false, 4};
 constexpr KernelTable kAvx512vnni{
@@ -46,6 +48,7 @@ constexpr KernelTable kAvx512vnni{
     lb_qd8_f32_qb4w_gemm_ukernel_8x16c8__avx512vnni,
     8,
     lb_f32_qs8_quantize_blocks__avx512vnni,
+    lb_qb4_f32_dequantize_row__avx512vnni,
 };
 // AMX tiles take B in exactly the VNNI panel layout (rows of 4-k groups), so up to 15 rows of
 // A go to the VNNI kernel on the same packed weights.
@@ -60,6 +63,7 @@ constexpr KernelTable kAmx{
     lb_qd8_f32_qb4w_gemm_ukernel_8x16c8__avx512vnni,
     8,
     lb_f32_qs8_quantize_blocks__avx512vnni,
+    lb_qb4_f32_dequantize_row__avx512vnni,
 };
 #endif
 #if defined(__aarch64__) || defined(_M_ARM64)
@@ -73,6 +77,7 @@ constexpr KernelTable kNeon{
     lb_qd8_f32_qb4w_gemm_ukernel_4x16c8__scalar,  // no NEON int4 kernels yet: the portable one
     4,
     lb_f32_qs8_quantize_blocks__scalar,
+    lb_qb4_f32_dequantize_row__scalar,
 };
 constexpr KernelTable kNeondot{
     {lb_u8_s8_s32_gemm_ukernel_8x8c4__neondot, 8, 8, 4, QgemmAFormat::s8_shifted, false, 4},
@@ -84,6 +89,7 @@ constexpr KernelTable kNeondot{
     lb_qd8_f32_qb4w_gemm_ukernel_4x16c8__scalar,  // no NEON int4 kernels yet: the portable one
     4,
     lb_f32_qs8_quantize_blocks__scalar,
+    lb_qb4_f32_dequantize_row__scalar,
 };
 constexpr KernelTable kI8mm{
     {lb_u8_s8_s32_gemm_ukernel_8x8c8__i8mm, 8, 8, 8, QgemmAFormat::u8, false, 8},
@@ -95,6 +101,7 @@ constexpr KernelTable kI8mm{
     lb_qd8_f32_qb4w_gemm_ukernel_4x16c8__scalar,  // no NEON int4 kernels yet: the portable one
     4,
     lb_f32_qs8_quantize_blocks__scalar,
+    lb_qb4_f32_dequantize_row__scalar,
 };
 #endif
 

@@ -106,6 +106,12 @@ using QuantizeRowsQ8BlocksFn = void (*)(const float* x, size_t M, size_t K, size
 void lb_f32_qs8_quantize_blocks__scalar(const float* x, size_t M, size_t K, size_t g, int8_t* xq, float* sx,
                                         int32_t* sum);
 
+// One row of blockwise int4 (MatMulNBits layout) back to float: matches
+// lb_dequantize_qb4_row_ref exactly. zps null = symmetric (zero point 8).
+using DequantizeQb4RowFn = void (*)(const uint8_t* data, const void* scales, const uint8_t* zps, size_t K,
+                                    size_t g, bool fp16_scales, float* y);
+void lb_qb4_f32_dequantize_row__scalar(const uint8_t*, const void*, const uint8_t*, size_t, size_t, bool, float*);
+
 using QuantizeRowsU8Fn = void (*)(const float* x, size_t M, size_t K, size_t ldx, uint8_t* q,
                                   size_t ldq, float* scales, int32_t* zero_points);
 
@@ -122,6 +128,7 @@ struct KernelTable {
   Qb4GemmFn qb4_gemm;
   uint8_t qb4_mr;  // rows per qb4_gemm call
   QuantizeRowsQ8BlocksFn quantize_q8_blocks;
+  DequantizeQb4RowFn dequantize_qb4_row;
 };
 
 #define LB_DECLARE_QGEMM(name) \
@@ -141,6 +148,7 @@ LB_DECLARE_QGEMM(lb_u8_s8_s32_gemm_ukernel_8x32c4__avx512vnni);
 LB_DECLARE_SGEMM(lb_f32_gemm_ukernel_14x32__avx512vnni);
 LB_DECLARE_QGEMM(lb_u8_s8_s32_gemm_ukernel_32x32c4__amx);
 void lb_qd8_f32_qb4w_gemm_ukernel_8x16c8__avx512vnni(const Qb4GemmArgs& a);
+void lb_qb4_f32_dequantize_row__avx512vnni(const uint8_t*, const void*, const uint8_t*, size_t, size_t, bool, float*);
 void lb_f32_qs8_quantize_blocks__avx512vnni(const float*, size_t, size_t, size_t, int8_t*, float*, int32_t*);
 void lb_u8_s8_s32_gemm_begin__amx();
 void lb_u8_s8_s32_gemm_end__amx();

@@ -246,3 +246,35 @@ TEST(Int4Linear, Q4_0WeightsEqualTheirInt4Form) {
 
 }  // namespace
 }  // namespace lowbit::test
+
+namespace lowbit::test {
+namespace {
+
+TEST(Int4, DequantizeKernelsMatchTheReference) {
+  std::mt19937_64 rng(seed() + 45);
+  for (size_t g : {16, 32, 64, 128, 256})
+    for (size_t K : {g, g + 16, 3 * g - 7, size_t{1001}})
+      for (bool fp16 : {false, true})
+        for (bool symmetric : {true, false}) {
+          const size_t blocks = (K + g - 1) / g;
+          std::vector<uint8_t> data(blocks * g / 2), zps((blocks + 1) / 2);
+          for (auto& v : data) v = static_cast<uint8_t>(rng());
+          for (auto& v : zps) v = static_cast<uint8_t>(rng());
+          std::vector<float> sf(blocks);
+          std::vector<uint16_t> sh(blocks);
+          for (size_t b = 0; b < blocks; ++b) {
+            sf[b] = static_cast<float>(static_cast<int>(rng() % 2001) - 1000) / 777.f;
+            sh[b] = fp32_to_fp16(sf[b]);
+          }
+          const void* scales = fp16 ? static_cast<const void*>(sh.data()) : sf.data();
+          std::vector<float> want(K + 1, -5.f), got(K + 1, -5.f);
+          lb_dequantize_qb4_row_ref(data.data(), scales, symmetric ? nullptr : zps.data(), K, g, fp16, want.data());
+          for (Isa isa : available_isas()) {
+            kernel_table(isa)->dequantize_qb4_row(data.data(), scales, symmetric ? nullptr : zps.data(), K, g, fp16, got.data());
+            ASSERT_EQ(std::memcmp(got.data(), want.data(), (K + 1) * 4), 0) << isa_name(isa) << " g=" << g << " K=" << K;
+          }
+        }
+}
+
+}  // namespace
+}  // namespace lowbit::test
