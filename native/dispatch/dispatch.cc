@@ -32,7 +32,7 @@ constexpr KernelTable kAvx2{
     {lb_f32_gemm_ukernel_6x16__avx2, 6, 16},
     lb_f32_qu8_quantize_rows__avx2,
     lb_u8_sum__avx2,
-    lb_qd8_f32_qb4w_gemm_ukernel_4x16c8__scalar,  // no AVX2 int4 kernel yet: the portable one
+    lb_qd8_f32_qb4w_gemm_ukernel_4x16c8__avx2,
     4,
     lb_f32_qs8_quantize_blocks__scalar,
     lb_qb4_f32_dequantize_row__scalar,
@@ -74,7 +74,7 @@ constexpr KernelTable kNeon{
     {lb_f32_gemm_ukernel_8x12__neon, 8, 12},
     lb_f32_qu8_quantize_rows__neon,
     lb_u8_sum__neon,
-    lb_qd8_f32_qb4w_gemm_ukernel_4x16c8__scalar,  // no NEON int4 kernels yet: the portable one
+    lb_qd8_f32_qb4w_gemm_ukernel_4x16c8__scalar,  // no plain-NEON int4 kernel: the portable one
     4,
     lb_f32_qs8_quantize_blocks__scalar,
     lb_qb4_f32_dequantize_row__scalar,
@@ -86,8 +86,8 @@ constexpr KernelTable kNeondot{
     {lb_f32_gemm_ukernel_8x12__neon, 8, 12},
     lb_f32_qu8_quantize_rows__neon,
     lb_u8_sum__neon,
-    lb_qd8_f32_qb4w_gemm_ukernel_4x16c8__scalar,  // no NEON int4 kernels yet: the portable one
-    4,
+    lb_qd8_f32_qb4w_gemm_ukernel_2x16c8__neondot,
+    2,
     lb_f32_qs8_quantize_blocks__scalar,
     lb_qb4_f32_dequantize_row__scalar,
 };
@@ -98,8 +98,8 @@ constexpr KernelTable kI8mm{
     {lb_f32_gemm_ukernel_8x12__neon, 8, 12},
     lb_f32_qu8_quantize_rows__neon,
     lb_u8_sum__neon,
-    lb_qd8_f32_qb4w_gemm_ukernel_4x16c8__scalar,  // no NEON int4 kernels yet: the portable one
-    4,
+    lb_qd8_f32_qb4w_gemm_ukernel_2x16c8__neondot,
+    2,
     lb_f32_qs8_quantize_blocks__scalar,
     lb_qb4_f32_dequantize_row__scalar,
 };

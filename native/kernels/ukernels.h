@@ -141,6 +141,7 @@ LB_DECLARE_SGEMM(lb_f32_gemm_ukernel_4x4__scalar);
 #if defined(__x86_64__) || defined(_M_X64)
 LB_DECLARE_QGEMM(lb_u8_s8_s32_gemm_ukernel_6x16c2__avx2);
 uint32_t lb_u8_sum__avx2(const uint8_t*, size_t, uint8_t);
+void lb_qd8_f32_qb4w_gemm_ukernel_4x16c8__avx2(const Qb4GemmArgs& a);
 void lb_f32_qu8_quantize_rows__avx2(const float*, size_t, size_t, size_t, uint8_t*, size_t, float*, int32_t*);
 void lb_f32_qu8_quantize_rows__avx512vnni(const float*, size_t, size_t, size_t, uint8_t*, size_t, float*, int32_t*);
 LB_DECLARE_SGEMM(lb_f32_gemm_ukernel_6x16__avx2);
@@ -159,6 +160,7 @@ uint32_t lb_u8_sum__neon(const uint8_t*, size_t, uint8_t);
 void lb_f32_qu8_quantize_rows__neon(const float*, size_t, size_t, size_t, uint8_t*, size_t, float*, int32_t*);
 LB_DECLARE_SGEMM(lb_f32_gemm_ukernel_8x12__neon);
 LB_DECLARE_QGEMM(lb_u8_s8_s32_gemm_ukernel_8x8c4__neondot);
+void lb_qd8_f32_qb4w_gemm_ukernel_2x16c8__neondot(const Qb4GemmArgs& a);
 LB_DECLARE_QGEMM(lb_u8_s8_s32_gemm_ukernel_8x8c8__i8mm);
 #endif
 
