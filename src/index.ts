@@ -9,3 +9,6 @@ export type { Comparison } from './metrics.js';
 export { cpu, setIsa, setThreads } from './cpu.js';
 export type { CpuInfo } from './cpu.js';
 export { LowbitError } from './errors.js';
+export { readSafetensors, writeSafetensors } from './io/safetensors.js';
+export type { TensorMap } from './io/safetensors.js';
+export { readGGUF, writeGGUF, GGUFValue } from './io/gguf.js';
