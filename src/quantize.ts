@@ -238,7 +238,7 @@ export interface QuantizeLinearOptions {
 
 /**
  * ONNX QuantizeLinear: y = saturate(round_half_even(x / scale) + zeroPoint), bit-exact with
- * onnxruntime for finite inputs; NaN maps to the zero point. scale: a number, or a float32
+ * onnxruntime, including ±Inf (saturate) and NaN (the lowest value, as onnxruntime gives). scale: a number, or a float32
  * Tensor with one scale per slice along `axis`.
  */
 export function quantizeLinear(x: Tensor, scale: number | Tensor, zeroPoint?: number | Tensor,

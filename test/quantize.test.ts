@@ -10,7 +10,7 @@ const f = Math.fround;
 
 function qlRef(x: number, scale: number, zp: number, lo: number, hi: number): number {
   const q = f(x / scale);
-  if (Number.isNaN(q)) return zp;
+  if (Number.isNaN(q)) return lo;  // as onnxruntime
   return Math.min(hi, Math.max(lo, roundHalfEven(q) + zp));
 }
 

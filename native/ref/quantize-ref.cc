@@ -15,7 +15,8 @@ void lb_quantize_linear_ref(const float* x, T* y, size_t outer, size_t channels,
       for (size_t i = 0; i < inner; ++i) {
         const size_t idx = (o * channels + c) * inner + i;
         const float q = x[idx] / scales[c];
-        double v = std::isnan(q) ? zp : std::nearbyint(static_cast<double>(q)) + zp;
+        // NaN saturates to the lowest value, as onnxruntime (MLAS) does on every CPU.
+        double v = std::isnan(q) ? lo : std::nearbyint(static_cast<double>(q)) + zp;
         v = v < lo ? lo : v > hi ? hi : v;
         y[idx] = static_cast<T>(v);
       }

@@ -29,7 +29,7 @@ void lb_quantize_rows_u8_ref(const float* x, size_t M, size_t K, size_t ldx, uin
 namespace lowbit {
 
 // ONNX QuantizeLinear over [outer, channels, inner]: y = saturate(round_half_even(x / scale)
-// + zp); NaN -> zp. T is int8_t or uint8_t.
+// + zp); NaN -> the lowest value (as onnxruntime). T is int8_t or uint8_t.
 template <typename T>
 void lb_quantize_linear_ref(const float* x, T* y, size_t outer, size_t channels, size_t inner,
                             const float* scales, const int32_t* zero_points);

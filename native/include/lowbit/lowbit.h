@@ -94,7 +94,8 @@ Status quantize_rows_u8(const float* x, size_t M, size_t K, size_t ldx, uint8_t*
                         float* scales, int32_t* zero_points);
 
 // ---- int8 QuantizeLinear / DequantizeLinear (ONNX) -------------------------------------------
-// y = saturate(round_half_even(x / scale) + zero_point); NaN maps to zero_point.
+// y = saturate(round_half_even(x / scale) + zero_point); NaN maps to the lowest value (as
+// onnxruntime does; checked bit-exact against it).
 // axis layout: x is [outer, channels, inner]; scales/zero_points have `channels` entries
 // (channels = 1 for per-tensor).
 struct QuantizeLinearArgs {

@@ -22,9 +22,10 @@ void quantize(const float* x, T* y, size_t n, float scale, int32_t zp) {
   const float z = static_cast<float>(zp);
   for (size_t i = 0; i < n; ++i) {
     float v = x[i] / scale;
-    v = v == v ? clampf(v, -1024.f, 1024.f) : 0.f;  // NaN -> zero point
+    const bool nan = v != v;
+    v = nan ? 0.f : clampf(v, -1024.f, 1024.f);
     const float r = (v + kMagic) - kMagic;
-    y[i] = static_cast<T>(static_cast<int32_t>(clampf(r + z, lo, hi)));
+    y[i] = static_cast<T>(static_cast<int32_t>(nan ? lo : clampf(r + z, lo, hi)));  // NaN -> lowest, as onnxruntime
   }
 }
 
