@@ -32,7 +32,7 @@ export interface NativeAddon {
     group: number, symmetric: boolean, fp16: boolean, y: Float32Array): void;
   _packQb4(data: Uint8Array, scales: Float32Array | Uint16Array, zps: Uint8Array | null, N: number, K: number,
     group: number, symmetric: boolean, fp16: boolean): Uint8Array;
-  _packQ4_0(blocks: Uint8Array, N: number, K: number): Uint8Array;
+  _packGgml(format: 'q4_0' | 'q4_1' | 'q8_0', blocks: Uint8Array, N: number, K: number): Uint8Array;
   _linearQb4(x: Float32Array, M: number, K: number, packed: Uint8Array, bias: Float32Array | null, y: Float32Array,
     async: boolean): Float32Array | Promise<Float32Array>;
   _alignedFloat32Array(n: number): Float32Array;

@@ -23,8 +23,8 @@ function packWeight(w: Tensor | QuantizedTensor, name: string, isa: string): Pac
         w.symmetric, w.scales instanceof Uint16Array);
       return { isa, kind: 'int4', packed, scales: null, N, K };
     }
-    if (w.format === 'q4_0') {  // exactly symmetric int4, g = 32, float16 scales
-      return { isa, kind: 'int4', packed: native._packQ4_0(w.data as Uint8Array, N, K), scales: null, N, K };
+    if (w.format === 'q4_0' || w.format === 'q4_1' || w.format === 'q8_0') {
+      return { isa, kind: 'int4', packed: native._packGgml(w.format, w.data as Uint8Array, N, K), scales: null, N, K };
     }
     if (w.format !== 'int8') throw new RangeError(`${name}: format ${w.format} is not supported by linear yet`);
     if (!w.symmetric) {

@@ -465,19 +465,16 @@ Napi::Value PackQb4(const Napi::CallbackInfo& info) {
   return Napi::Uint8Array::New(env, size, ab, 0);
 }
 
-// _packQ4_0(blocks, N, K) -> Uint8Array
-Napi::Value PackQ4_0(const Napi::CallbackInfo& info) {
+// _packGgml(format, blocks, N, K) -> Uint8Array: q4_0 / q4_1 / q8_0 weights for _linearQb4
+Napi::Value PackGgml(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  lowbit::Qb4Layout l;
-  l.N = to_size(info[1], "N");
-  l.K = to_size(info[2], "K");
-  l.group = lowbit::kGgmlBlock;
-  l.fp16_scales = true;
-  if (!lowbit::qb4_layout_ok(l) || l.K % lowbit::kGgmlBlock) throw_range(env, "q4_0 weights need K a multiple of 32");
-  View<uint8_t> blocks = typed<uint8_t>(info[0], napi_uint8_array, l.N * l.K / 32 * sizeof(lowbit::block_q4_0), "blocks");
-  const size_t size = lowbit::qb4_packed_size(l);
+  const lowbit::GgmlType t = ggml_type(info[0]);
+  const size_t N = to_size(info[2], "N"), K = to_size(info[3], "K");
+  const size_t size = lowbit::ggml_linear_packed_size(t, N, K);
+  if (size == 0) throw_range(env, "ggml weights need K a multiple of 32 and N, K at most 2^31");
+  View<uint8_t> blocks = typed<uint8_t>(info[1], napi_uint8_array, N * K / 32 * lowbit::ggml_block_bytes(t), "blocks");
   Napi::ArrayBuffer ab = Napi::ArrayBuffer::New(env, size);
-  check(env, lowbit::qb4_pack_q4_0(blocks.data, l.N, l.K, ab.Data(), size), "pack q4_0 weights");
+  check(env, lowbit::ggml_linear_pack(t, blocks.data, N, K, ab.Data(), size), "pack ggml weights");
   return Napi::Uint8Array::New(env, size, ab, 0);
 }
 
@@ -540,7 +537,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("_alignedFloat32Array", Napi::Function::New(env, AlignedFloat32Array));
   exports.Set("_quantizeQb4", Napi::Function::New(env, QuantizeQb4));
   exports.Set("_packQb4", Napi::Function::New(env, PackQb4));
-  exports.Set("_packQ4_0", Napi::Function::New(env, PackQ4_0));
+  exports.Set("_packGgml", Napi::Function::New(env, PackGgml));
   exports.Set("_linearQb4", Napi::Function::New(env, LinearQb4));
   exports.Set("_dequantizeQb4", Napi::Function::New(env, DequantizeQb4));
   exports.Set("_dequantizeGgml", Napi::Function::New(env, DequantizeGgml));

@@ -15,23 +15,37 @@ namespace {
 
 constexpr uint32_t kMagicQb4 = 0x3457424c;  // "LBW4"
 constexpr uint32_t kFlagFp16 = 1, kFlagAsym = 2;
+// Weight kind in bits 2-3 of the flags: blockwise int4 (and q4_0), ggml q4_1, ggml q8_0.
+enum class Kind : uint32_t { int4 = 0, q4_1 = 1, q8_0 = 2 };
+constexpr uint32_t kKindShift = 2;
+
+size_t record_bytes(Kind kind, const Qb4Layout& l) {
+  switch (kind) {
+    case Kind::q4_1: return q41_record_bytes();
+    case Kind::q8_0: return qb8_record_bytes();
+    default: return qb4_record_bytes(l.group, l.fp16_scales, l.symmetric);
+  }
+}
 
 // Header fields for this pack: nr = 16, kr = group size, elem_bytes = flags.
-size_t layout_bytes(const Qb4Layout& l, PackedHeader* h) {
+size_t layout_bytes(const Qb4Layout& l, PackedHeader* h, Kind kind = Kind::int4) {
   const size_t panels = (l.N + kQb4Nr - 1) / kQb4Nr;
   if (h) {
     *h = PackedHeader{};
     h->magic = kMagicQb4;
     h->nr = kQb4Nr;
     h->kr = static_cast<uint32_t>(l.group);
-    h->elem_bytes = (l.fp16_scales ? kFlagFp16 : 0) | (l.symmetric ? 0 : kFlagAsym);
+    h->elem_bytes = (l.fp16_scales ? kFlagFp16 : 0) | (l.symmetric ? 0 : kFlagAsym) |
+                    (static_cast<uint32_t>(kind) << kKindShift);
     h->K = l.K;
     h->N = l.N;
     h->Kp = l.blocks() * l.group;
     h->panels = panels;
   }
-  return sizeof(PackedHeader) + kPackSlack + panels * l.blocks() * qb4_record_bytes(l.group, l.fp16_scales, l.symmetric);
+  return sizeof(PackedHeader) + kPackSlack + panels * l.blocks() * record_bytes(kind, l);
 }
+
+Kind kind_of(const PackedHeader& h) { return static_cast<Kind>((h.elem_bytes >> kKindShift) & 3); }
 
 Qb4Layout layout_of(const PackedHeader& h) {
   Qb4Layout l;
@@ -106,28 +120,83 @@ Status qb4_pack(const Qb4Buffers& in, const Qb4Layout& l, void* packed, size_t p
       });
 }
 
-Status qb4_pack_q4_0(const void* blocks_q4_0, size_t N, size_t K, void* packed, size_t packed_size) {
+namespace {
+
+Qb4Layout ggml_layout(GgmlType type, size_t N, size_t K) {
   Qb4Layout l;
   l.N = N;
   l.K = K;
   l.group = kGgmlBlock;
-  l.symmetric = true;
-  l.fp16_scales = true;  // q4_0 is (q - 8) * fp16 d: exactly the symmetric int4 form
-  if (!qb4_layout_ok(l) || K % kGgmlBlock || !packed || (N && K && !blocks_q4_0)) return Status::invalid_argument;
-  const auto* src = static_cast<const uint8_t*>(blocks_q4_0);
-  const size_t per_row = K / kGgmlBlock;
-  return pack_records(
-      l, packed, packed_size,
-      [&](size_t n, size_t k) -> uint8_t {  // q4_0: byte j holds element j low, j + 16 high
-        const uint8_t* blk = src + (n * per_row + k / kGgmlBlock) * sizeof(block_q4_0);
-        const size_t i = k % kGgmlBlock;
-        const uint8_t byte = blk[offsetof(block_q4_0, qs) + i % 16];
-        return i < 16 ? byte & 0x0F : byte >> 4;
-      },
-      [&](size_t n, size_t b, uint8_t* dst) {
-        std::memcpy(dst, src + (n * per_row + b) * sizeof(block_q4_0) + offsetof(block_q4_0, d), 2);
-      },
-      [](size_t, size_t) -> uint8_t { return 8; });
+  l.symmetric = type != GgmlType::q4_1;
+  l.fp16_scales = true;
+  return l;
+}
+
+Kind ggml_kind(GgmlType type) {
+  return type == GgmlType::q4_1 ? Kind::q4_1 : type == GgmlType::q8_0 ? Kind::q8_0 : Kind::int4;
+}
+
+}  // namespace
+
+size_t ggml_linear_packed_size(GgmlType type, size_t N, size_t K) {
+  const Qb4Layout l = ggml_layout(type, N, K);
+  return qb4_layout_ok(l) && K % kGgmlBlock == 0 ? layout_bytes(l, nullptr, ggml_kind(type)) : 0;
+}
+
+Status ggml_linear_pack(GgmlType type, const void* blocks, size_t N, size_t K, void* packed, size_t packed_size) {
+  const Qb4Layout l = ggml_layout(type, N, K);
+  if (!qb4_layout_ok(l) || K % kGgmlBlock || !packed || (N && K && !blocks)) return Status::invalid_argument;
+  const auto* src = static_cast<const uint8_t*>(blocks);
+  const size_t per_row = K / kGgmlBlock, bb = ggml_block_bytes(type);
+  auto block = [&](size_t n, size_t k) { return src + (n * per_row + k / kGgmlBlock) * bb; };
+  if (type == GgmlType::q4_0) {  // (q - 8) * fp16 d: exactly symmetric int4, g = 32
+    return pack_records(
+        l, packed, packed_size,
+        [&](size_t n, size_t k) -> uint8_t {  // byte j: element j low nibble, j + 16 high
+          const size_t i = k % kGgmlBlock;
+          const uint8_t byte = block(n, k)[offsetof(block_q4_0, qs) + i % 16];
+          return i < 16 ? byte & 0x0F : byte >> 4;
+        },
+        [&](size_t n, size_t b, uint8_t* dst) { std::memcpy(dst, block(n, b * kGgmlBlock) + offsetof(block_q4_0, d), 2); },
+        [](size_t, size_t) -> uint8_t { return 8; });
+  }
+  const Kind kind = ggml_kind(type);
+  PackedHeader h;
+  if (packed_size != layout_bytes(l, &h, kind)) return Status::buffer_too_small;
+  h.data_pad = data_pad_for(packed);
+  h.check = header_check(h);
+  auto* base = static_cast<uint8_t*>(packed);
+  std::memcpy(base, &h, sizeof h);
+  uint8_t* out = base + data_offset(h);
+  const size_t record = record_bytes(kind, l);
+  parallel_for(h.panels, SIZE_MAX, [&](size_t p) {
+    for (size_t b = 0; b < per_row; ++b) {
+      uint8_t* rec = out + (p * per_row + b) * record;
+      std::memset(rec, 0, record);  // padding columns: zero weights, zero scales
+      for (size_t c = 0; c < kQb4Nr; ++c) {
+        const size_t n = p * kQb4Nr + c;
+        if (n >= N) continue;
+        const uint8_t* blk = block(n, b * kGgmlBlock);
+        if (kind == Kind::q4_1) {
+          auto w = [&](size_t i) -> uint8_t {
+            const uint8_t byte = blk[offsetof(block_q4_1, qs) + i % 16];
+            return i < 16 ? byte & 0x0F : byte >> 4;
+          };
+          for (size_t t = 0; t < kGgmlBlock / 8; ++t)
+            for (size_t j = 0; j < 4; ++j)
+              rec[64 * t + 4 * c + j] = static_cast<uint8_t>(w(8 * t + j) | (w(8 * t + 4 + j) << 4));
+          std::memcpy(rec + kGgmlBlock * 8 + 2 * c, blk + offsetof(block_q4_1, d), 2);
+          std::memcpy(rec + kGgmlBlock * 8 + 2 * kQb4Nr + 2 * c, blk + offsetof(block_q4_1, m), 2);
+        } else {  // q8_0: bytes + 128, 4 k per group
+          for (size_t t = 0; t < kGgmlBlock / 4; ++t)
+            for (size_t j = 0; j < 4; ++j)
+              rec[64 * t + 4 * c + j] = static_cast<uint8_t>(blk[offsetof(block_q8_0, qs) + 4 * t + j] ^ 0x80);
+          std::memcpy(rec + kGgmlBlock * 16 + 2 * c, blk + offsetof(block_q8_0, d), 2);
+        }
+      }
+    }
+  });
+  return Status::ok;
 }
 
 namespace {
@@ -138,9 +207,12 @@ Status validate_qb4(const void* packed, size_t size, PackedHeader* out) {
   std::memcpy(&h, packed, sizeof h);
   if (h.magic != kMagicQb4 || h.check != header_check(h) || h.data_pad >= kPackSlack) return Status::stale_pack;
   const Qb4Layout l = layout_of(h);
+  const Kind kind = kind_of(h);
   PackedHeader expect;
-  if (!qb4_layout_ok(l) || layout_bytes(l, &expect) != size || expect.panels != h.panels || expect.Kp != h.Kp)
+  if (!qb4_layout_ok(l) || static_cast<uint32_t>(kind) > 2 || layout_bytes(l, &expect, kind) != size ||
+      expect.panels != h.panels || expect.Kp != h.Kp)
     return Status::stale_pack;
+  if (kind != Kind::int4 && (l.group != kGgmlBlock || !l.fp16_scales)) return Status::stale_pack;
   *out = h;
   return Status::ok;
 }
@@ -180,8 +252,10 @@ Status linear_qb4(const float* x, size_t M, const void* packed, size_t packed_si
     kt.quantize_q8_blocks(x + m0 * K, rows, K, g, xq + m0 * blocks * g, sx + m0 * blocks, xsum + m0 * blocks);
   });
   const uint8_t* base = static_cast<const uint8_t*>(packed) + data_offset(h);
-  const size_t panel_bytes = blocks * qb4_record_bytes(g, l.fp16_scales, l.symmetric);
+  const Kind kind = kind_of(h);
+  const size_t panel_bytes = blocks * record_bytes(kind, l);
   const size_t mr = kt.qb4_mr;
+  const Qb4GemmFn gemm = kind == Kind::q4_1 ? kt.q41_gemm : kind == Kind::q8_0 ? kt.qb8_gemm : kt.qb4_gemm;
   parallel_for(h.panels, M * N * K < (size_t{1} << 18) ? 1 : SIZE_MAX, [&](size_t p) {
     Qb4GemmArgs a{};
     a.nr_used = std::min(kQb4Nr, N - p * kQb4Nr);
@@ -198,7 +272,7 @@ Status linear_qb4(const float* x, size_t M, const void* packed, size_t packed_si
       a.sx = sx + m0 * blocks;
       a.xsum = xsum + m0 * blocks;
       a.y = y + m0 * N + p * kQb4Nr;
-      kt.qb4_gemm(a);
+      gemm(a);
     }
   });
   return Status::ok;

@@ -21,6 +21,8 @@ constexpr KernelTable kScalar{
     lb_u8_sum__scalar,
     lb_qd8_f32_qb4w_gemm_ukernel_4x16c8__scalar,
     4,
+    lb_qd8_f32_q41w_gemm_ukernel_4x16c8__scalar,
+    lb_qd8_f32_qb8w_gemm_ukernel_4x16c4__scalar,
     lb_f32_qs8_quantize_blocks__scalar,
     lb_qb4_f32_dequantize_row__scalar,
 };
@@ -34,6 +36,8 @@ constexpr KernelTable kAvx2{
     lb_u8_sum__avx2,
     lb_qd8_f32_qb4w_gemm_ukernel_4x16c8__avx2,
     4,
+    lb_qd8_f32_q41w_gemm_ukernel_4x16c8__scalar,  // no AVX2 q4_1 kernel yet: the portable one
+    lb_qd8_f32_qb8w_gemm_ukernel_4x16c4__scalar,  // no AVX2 q8_0 kernel yet: the portable one
     lb_f32_qs8_quantize_blocks__scalar,
     lb_qb4_f32_dequantize_row__scalar,
 };
@@ -47,6 +51,8 @@ constexpr KernelTable kAvx512vnni{
     lb_u8_sum__avx2,
     lb_qd8_f32_qb4w_gemm_ukernel_8x16c8__avx512vnni,
     8,
+    lb_qd8_f32_q41w_gemm_ukernel_8x16c8__avx512vnni,
+    lb_qd8_f32_qb8w_gemm_ukernel_8x16c4__avx512vnni,
     lb_f32_qs8_quantize_blocks__avx512vnni,
     lb_qb4_f32_dequantize_row__avx512vnni,
 };
@@ -62,6 +68,8 @@ constexpr KernelTable kAmx{
     lb_u8_sum__avx2,
     lb_qd8_f32_qb4w_gemm_ukernel_8x16c8__avx512vnni,
     8,
+    lb_qd8_f32_q41w_gemm_ukernel_8x16c8__avx512vnni,
+    lb_qd8_f32_qb8w_gemm_ukernel_8x16c4__avx512vnni,
     lb_f32_qs8_quantize_blocks__avx512vnni,
     lb_qb4_f32_dequantize_row__avx512vnni,
 };
@@ -76,6 +84,8 @@ constexpr KernelTable kNeon{
     lb_u8_sum__neon,
     lb_qd8_f32_qb4w_gemm_ukernel_4x16c8__scalar,  // no plain-NEON int4 kernel: the portable one
     4,
+    lb_qd8_f32_q41w_gemm_ukernel_4x16c8__scalar,
+    lb_qd8_f32_qb8w_gemm_ukernel_4x16c4__scalar,
     lb_f32_qs8_quantize_blocks__scalar,
     lb_qb4_f32_dequantize_row__scalar,
 };
@@ -88,6 +98,8 @@ constexpr KernelTable kNeondot{
     lb_u8_sum__neon,
     lb_qd8_f32_qb4w_gemm_ukernel_2x16c8__neondot,
     2,
+    lb_qd8_f32_q41w_gemm_ukernel_4x16c8__scalar,  // no NEON q4_1 kernel yet: the portable one
+    lb_qd8_f32_qb8w_gemm_ukernel_4x16c4__scalar,  // no NEON q8_0 kernel yet: the portable one
     lb_f32_qs8_quantize_blocks__scalar,
     lb_qb4_f32_dequantize_row__scalar,
 };
@@ -100,6 +112,8 @@ constexpr KernelTable kI8mm{
     lb_u8_sum__neon,
     lb_qd8_f32_qb4w_gemm_ukernel_2x16c8__neondot,
     2,
+    lb_qd8_f32_q41w_gemm_ukernel_4x16c8__scalar,  // no NEON q4_1 kernel yet: the portable one
+    lb_qd8_f32_qb8w_gemm_ukernel_4x16c4__scalar,  // no NEON q8_0 kernel yet: the portable one
     lb_f32_qs8_quantize_blocks__scalar,
     lb_qb4_f32_dequantize_row__scalar,
 };

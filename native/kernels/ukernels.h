@@ -99,6 +99,15 @@ constexpr size_t kQb4Nr = 16;
 inline size_t qb4_record_bytes(size_t g, bool fp16_scales, bool symmetric) {
   return g * 8 + kQb4Nr * (fp16_scales ? 2 : 4) + (symmetric ? 0 : kQb4Nr);
 }
+// ggml's other blocks in the same panel scheme (g = 32, float16 fields):
+//   q4_1: the int4 nibble groups, then 16 scales d, then 16 minimums m;
+//         y += float(dot) * (sx * d) + float(xsum) * (sx * m)        (lb_linear_q4_1_ref)
+//   q8_0: g/4 groups of 64 bytes, byte 4c + j = w[c][k0 + j] + 128 (k0 = 4 * group), then 16 d;
+//         y += float(dot(xq, w + 128) - 128 * xsum) * (sx * d)        (lb_linear_q8_0_ref)
+inline size_t q41_record_bytes() { return 32 * 8 + kQb4Nr * 4; }
+inline size_t qb8_record_bytes() { return 32 * 16 + kQb4Nr * 2; }
+void lb_qd8_f32_q41w_gemm_ukernel_4x16c8__scalar(const Qb4GemmArgs& a);
+void lb_qd8_f32_qb8w_gemm_ukernel_4x16c4__scalar(const Qb4GemmArgs& a);
 void lb_qd8_f32_qb4w_gemm_ukernel_4x16c8__scalar(const Qb4GemmArgs& a);
 // Per-(row, block) int8 activations for it: matches lb_quantize_rows_q8_blocks_ref exactly.
 using QuantizeRowsQ8BlocksFn = void (*)(const float* x, size_t M, size_t K, size_t g, int8_t* xq, float* sx,
@@ -126,7 +135,9 @@ struct KernelTable {
   QuantizeRowsU8Fn quantize_rows_u8;  // matches lb_quantize_rows_u8_ref exactly
   SumU8Fn sum_u8;
   Qb4GemmFn qb4_gemm;
-  uint8_t qb4_mr;  // rows per qb4_gemm call
+  uint8_t qb4_mr;  // rows per qb4_gemm, q41_gemm and qb8_gemm call
+  Qb4GemmFn q41_gemm;
+  Qb4GemmFn qb8_gemm;
   QuantizeRowsQ8BlocksFn quantize_q8_blocks;
   DequantizeQb4RowFn dequantize_qb4_row;
 };
@@ -149,6 +160,8 @@ LB_DECLARE_QGEMM(lb_u8_s8_s32_gemm_ukernel_8x32c4__avx512vnni);
 LB_DECLARE_SGEMM(lb_f32_gemm_ukernel_14x32__avx512vnni);
 LB_DECLARE_QGEMM(lb_u8_s8_s32_gemm_ukernel_32x32c4__amx);
 void lb_qd8_f32_qb4w_gemm_ukernel_8x16c8__avx512vnni(const Qb4GemmArgs& a);
+void lb_qd8_f32_q41w_gemm_ukernel_8x16c8__avx512vnni(const Qb4GemmArgs& a);
+void lb_qd8_f32_qb8w_gemm_ukernel_8x16c4__avx512vnni(const Qb4GemmArgs& a);
 void lb_qb4_f32_dequantize_row__avx512vnni(const uint8_t*, const void*, const uint8_t*, size_t, size_t, bool, float*);
 void lb_f32_qs8_quantize_blocks__avx512vnni(const float*, size_t, size_t, size_t, int8_t*, float*, int32_t*);
 void lb_u8_s8_s32_gemm_begin__amx();

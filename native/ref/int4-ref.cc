@@ -181,3 +181,45 @@ void lb_linear_qb4_ref(const float* x, size_t M, size_t K, size_t N, size_t g, c
 }
 
 }  // namespace lowbit
+
+namespace lowbit {
+namespace {
+
+template <typename Block, typename Term>
+void linear_ggml_ref(const float* x, size_t M, size_t K, size_t N, const Block* w, const float* bias, float* y,
+                     Term term) {
+  const size_t blocks = K / kGgmlBlock;
+  std::vector<int8_t> xq(M * K);
+  std::vector<float> sx(M * blocks);
+  std::vector<int32_t> sum(M * blocks);
+  lb_quantize_rows_q8_blocks_ref(x, M, K, kGgmlBlock, xq.data(), sx.data(), sum.data());
+  for (size_t m = 0; m < M; ++m)
+    for (size_t n = 0; n < N; ++n) {
+      float acc = 0.f;
+      for (size_t b = 0; b < blocks; ++b)
+        acc += term(xq.data() + m * K + b * kGgmlBlock, w[n * blocks + b], sx[m * blocks + b], sum[m * blocks + b]);
+      y[m * N + n] = bias ? acc + bias[n] : acc;
+    }
+}
+
+}  // namespace
+
+void lb_linear_q4_1_ref(const float* x, size_t M, size_t K, size_t N, const block_q4_1* w, const float* bias, float* y) {
+  linear_ggml_ref(x, M, K, N, w, bias, y, [](const int8_t* xq, const block_q4_1& b, float sx, int32_t xsum) {
+    int32_t dot = 0;
+    for (size_t i = 0; i < kGgmlBlock; ++i) dot += xq[i] * (i < 16 ? b.qs[i] & 0x0F : b.qs[i - 16] >> 4);
+    const float t1 = static_cast<float>(dot) * (sx * fp16_to_fp32(b.d));
+    const float t2 = static_cast<float>(xsum) * (sx * fp16_to_fp32(b.m));
+    return t1 + t2;
+  });
+}
+
+void lb_linear_q8_0_ref(const float* x, size_t M, size_t K, size_t N, const block_q8_0* w, const float* bias, float* y) {
+  linear_ggml_ref(x, M, K, N, w, bias, y, [](const int8_t* xq, const block_q8_0& b, float sx, int32_t) {
+    int32_t dot = 0;
+    for (size_t i = 0; i < kGgmlBlock; ++i) dot += xq[i] * b.qs[i];
+    return static_cast<float>(dot) * (sx * fp16_to_fp32(b.d));
+  });
+}
+
+}  // namespace lowbit

@@ -99,3 +99,15 @@ void lb_linear_qb4_ref(const float* x, size_t M, size_t K, size_t N, size_t g, c
                        const void* scales, bool fp16_scales, const uint8_t* zps, const float* bias, float* y);
 
 }  // namespace lowbit
+
+namespace lowbit {
+
+// linear with ggml q4_1 / q8_0 weights [N, K] (blocks of 32 in row order), activations as in
+// lb_linear_qb4_ref (g = 32). Per block, in order, in float:
+//   q4_1: acc += float(Σ xq q) * (sx * d) + float(Σ xq) * (sx * m)
+//   q8_0: acc += float(Σ xq q) * (sx * d)
+// then y = acc + bias.
+void lb_linear_q4_1_ref(const float* x, size_t M, size_t K, size_t N, const block_q4_1* w, const float* bias, float* y);
+void lb_linear_q8_0_ref(const float* x, size_t M, size_t K, size_t N, const block_q8_0* w, const float* bias, float* y);
+
+}  // namespace lowbit

@@ -236,8 +236,9 @@ TEST(Int4Linear, Q4_0WeightsEqualTheirInt4Form) {
   l.fp16_scales = true;
   for (Isa isa : available_isas()) {
     IsaScope scope(isa);
-    std::vector<uint8_t> packed(qb4_packed_size(l));
-    ASSERT_EQ(qb4_pack_q4_0(q.data(), N, K, packed.data(), packed.size()), Status::ok);
+    std::vector<uint8_t> packed(ggml_linear_packed_size(GgmlType::q4_0, N, K));
+    ASSERT_EQ(packed.size(), qb4_packed_size(l));
+    ASSERT_EQ(ggml_linear_pack(GgmlType::q4_0, q.data(), N, K, packed.data(), packed.size()), Status::ok);
     std::vector<float> y(M * N);
     ASSERT_EQ(linear_qb4(x.data(), M, packed.data(), packed.size(), nullptr, y.data()), Status::ok);
     ASSERT_EQ(std::memcmp(y.data(), want.data(), y.size() * 4), 0) << isa_name(isa);
@@ -274,6 +275,48 @@ TEST(Int4, DequantizeKernelsMatchTheReference) {
             ASSERT_EQ(std::memcmp(got.data(), want.data(), (K + 1) * 4), 0) << isa_name(isa) << " g=" << g << " K=" << K;
           }
         }
+}
+
+}  // namespace
+}  // namespace lowbit::test
+
+namespace lowbit::test {
+namespace {
+
+template <typename Block>
+void check_ggml_linear(GgmlType type, void (*quant)(const float*, Block*, size_t),
+                       void (*ref)(const float*, size_t, size_t, size_t, const Block*, const float*, float*)) {
+  std::mt19937_64 rng(seed() + 46 + static_cast<int>(type));
+  std::normal_distribution<float> gauss(0.f, 1.f);
+  for (auto [M, N, K] : {std::tuple<size_t, size_t, size_t>{1, 17, 32}, {3, 16, 96}, {9, 40, 320}, {2, 33, 4096}}) {
+    std::vector<float> w(N * K), x(M * K), bias(N);
+    for (auto& v : w) v = 0.1f * gauss(rng);
+    for (auto& v : x) v = gauss(rng);
+    for (auto& v : bias) v = gauss(rng);
+    if (M > 2) x[K + 5] = INFINITY;
+    std::vector<Block> q(N * K / 32);
+    quant(w.data(), q.data(), N * K);
+    std::vector<float> want(M * N);
+    ref(x.data(), M, K, N, q.data(), bias.data(), want.data());
+    for (Isa isa : available_isas()) {
+      IsaScope scope(isa);
+      std::vector<uint8_t> packed(ggml_linear_packed_size(type, N, K));
+      ASSERT_EQ(ggml_linear_pack(type, q.data(), N, K, packed.data(), packed.size()), Status::ok);
+      std::vector<float> y(M * N);
+      ASSERT_EQ(linear_qb4(x.data(), M, packed.data(), packed.size(), bias.data(), y.data()), Status::ok);
+      for (size_t i = 0; i < y.size(); ++i) {
+        if (std::isnan(want[i])) { ASSERT_TRUE(std::isnan(y[i])); continue; }
+        ASSERT_EQ(std::memcmp(&y[i], &want[i], 4), 0) << isa_name(isa) << " M=" << M << " N=" << N << " K=" << K << " at " << i;
+      }
+    }
+  }
+}
+
+TEST(GgmlLinear, Q4_1EveryIsaMatchesTheReference) {
+  check_ggml_linear<block_q4_1>(GgmlType::q4_1, lb_quantize_row_q4_1_ref, lb_linear_q4_1_ref);
+}
+TEST(GgmlLinear, Q8_0EveryIsaMatchesTheReference) {
+  check_ggml_linear<block_q8_0>(GgmlType::q8_0, lb_quantize_row_q8_0_ref, lb_linear_q8_0_ref);
 }
 
 }  // namespace

@@ -160,10 +160,11 @@ Status dequantize_qb4(const Qb4Buffers& in, const Qb4Layout& layout, float* y);
 // int8, multiplied exactly with the int4 weights, and scaled per block in float.
 size_t qb4_packed_size(const Qb4Layout& layout);
 Status qb4_pack(const Qb4Buffers& in, const Qb4Layout& layout, void* packed, size_t packed_size);
-// ggml q4_0 blocks [N, K/32] packed the same way: q4_0 is exactly symmetric int4, g = 32, with
-// float16 scales, so linear computes the same thing from either (size: qb4_packed_size of that
-// layout).
-Status qb4_pack_q4_0(const void* blocks, size_t N, size_t K, void* packed, size_t packed_size);
+// ggml blocks [N, K/32] packed for the same linear_qb4: q4_0 is exactly symmetric int4 with
+// g = 32 and float16 scales (it runs the int4 kernels); q4_1 and q8_0 have kernels of their
+// own (lb_linear_q4_1_ref, lb_linear_q8_0_ref).
+size_t ggml_linear_packed_size(GgmlType type, size_t N, size_t K);
+Status ggml_linear_pack(GgmlType type, const void* blocks, size_t N, size_t K, void* packed, size_t packed_size);
 Status qb4_packed_info(const void* packed, size_t packed_size, Qb4Layout* layout);
 Status linear_qb4(const float* x, size_t M, const void* packed, size_t packed_size, const float* bias,
                   float* y);

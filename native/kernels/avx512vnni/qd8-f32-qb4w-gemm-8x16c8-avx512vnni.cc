@@ -21,9 +21,10 @@ inline __m512i broadcast4(const int8_t* p) {
   return _mm512_set1_epi32(v);
 }
 
-template <int R>
+// Mins: ggml q4_1 (scale d and minimum m per block, float16) instead of zero points.
+template <int R, bool Mins>
 void tile(const Qb4GemmArgs& a) {
-  const size_t record = qb4_record_bytes(a.g, a.fp16_scales, a.symmetric);
+  const size_t record = Mins ? q41_record_bytes() : qb4_record_bytes(a.g, a.fp16_scales, a.symmetric);
   const size_t groups = a.g / 8, xstride = a.blocks * a.g;
   const __m512i nibble = _mm512_set1_epi8(0x0F);
   __m512 acc[R];
@@ -51,6 +52,18 @@ void tile(const Qb4GemmArgs& a) {
       }
     }
     const uint8_t* sp = rec + a.g * 8;
+    if constexpr (Mins) {
+      const __m512 d = _mm512_cvtph_ps(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(sp)));
+      const __m512 mn = _mm512_cvtph_ps(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(sp + 32)));
+      for (int r = 0; r < R; ++r) {
+        const __m512i dot = kSplit ? _mm512_add_epi32(lo_acc[r], hi_acc[r]) : lo_acc[r];
+        const __m512 sx = _mm512_set1_ps(a.sx[r * a.blocks + b]);
+        const __m512 t1 = _mm512_mul_ps(_mm512_cvtepi32_ps(dot), _mm512_mul_ps(sx, d));
+        const __m512 t2 = _mm512_mul_ps(_mm512_set1_ps(static_cast<float>(a.xsum[r * a.blocks + b])), _mm512_mul_ps(sx, mn));
+        acc[r] = _mm512_add_ps(acc[r], _mm512_add_ps(t1, t2));
+      }
+      continue;
+    }
     const __m512 sw = a.fp16_scales
                           ? _mm512_cvtph_ps(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(sp)))
                           : _mm512_loadu_ps(sp);
@@ -72,20 +85,24 @@ void tile(const Qb4GemmArgs& a) {
     _mm512_mask_storeu_ps(a.y + r * a.ldy, mask, a.bias ? _mm512_add_ps(acc[r], bias) : acc[r]);
 }
 
-}  // namespace
-
-void lb_qd8_f32_qb4w_gemm_ukernel_8x16c8__avx512vnni(const Qb4GemmArgs& a) {
+template <bool Mins>
+void dispatch_rows(const Qb4GemmArgs& a) {
   switch (a.mr_used) {
-    case 1: return tile<1>(a);
-    case 2: return tile<2>(a);
-    case 3: return tile<3>(a);
-    case 4: return tile<4>(a);
-    case 5: return tile<5>(a);
-    case 6: return tile<6>(a);
-    case 7: return tile<7>(a);
-    default: return tile<8>(a);
+    case 1: return tile<1, Mins>(a);
+    case 2: return tile<2, Mins>(a);
+    case 3: return tile<3, Mins>(a);
+    case 4: return tile<4, Mins>(a);
+    case 5: return tile<5, Mins>(a);
+    case 6: return tile<6, Mins>(a);
+    case 7: return tile<7, Mins>(a);
+    default: return tile<8, Mins>(a);
   }
 }
+
+}  // namespace
+
+void lb_qd8_f32_qb4w_gemm_ukernel_8x16c8__avx512vnni(const Qb4GemmArgs& a) { dispatch_rows<false>(a); }
+void lb_qd8_f32_q41w_gemm_ukernel_8x16c8__avx512vnni(const Qb4GemmArgs& a) { dispatch_rows<true>(a); }
 
 }  // namespace lowbit
 #endif
