@@ -39,7 +39,7 @@ constexpr KernelTable kAvx2{
     lb_qd8_f32_q41w_gemm_ukernel_4x16c8__scalar,  // no AVX2 q4_1 kernel yet: the portable one
     lb_qd8_f32_qb8w_gemm_ukernel_4x16c4__scalar,  // no AVX2 q8_0 kernel yet: the portable one
     lb_f32_qs8_quantize_blocks__scalar,
-    lb_qb4_f32_dequantize_row__scalar,
+    lb_qb4_f32_dequantize_row__avx2,
 };
 constexpr QgemmUkernel kVnni8x32{lb_u8_s8_s32_gemm_ukernel_8x32c4__avx512vnni, 8, 32, 4, QgemmAFormat::u8, false, 4};
 constexpr KernelTable kAvx512vnni{
@@ -87,7 +87,7 @@ constexpr KernelTable kNeon{
     lb_qd8_f32_q41w_gemm_ukernel_4x16c8__scalar,
     lb_qd8_f32_qb8w_gemm_ukernel_4x16c4__scalar,
     lb_f32_qs8_quantize_blocks__scalar,
-    lb_qb4_f32_dequantize_row__scalar,
+    lb_qb4_f32_dequantize_row__neon,
 };
 constexpr KernelTable kNeondot{
     {lb_u8_s8_s32_gemm_ukernel_8x8c4__neondot, 8, 8, 4, QgemmAFormat::s8_shifted, false, 4},
@@ -101,7 +101,7 @@ constexpr KernelTable kNeondot{
     lb_qd8_f32_q41w_gemm_ukernel_4x16c8__scalar,  // no NEON q4_1 kernel yet: the portable one
     lb_qd8_f32_qb8w_gemm_ukernel_4x16c4__scalar,  // no NEON q8_0 kernel yet: the portable one
     lb_f32_qs8_quantize_blocks__scalar,
-    lb_qb4_f32_dequantize_row__scalar,
+    lb_qb4_f32_dequantize_row__neon,
 };
 constexpr KernelTable kI8mm{
     {lb_u8_s8_s32_gemm_ukernel_8x8c8__i8mm, 8, 8, 8, QgemmAFormat::u8, false, 8},
@@ -115,7 +115,7 @@ constexpr KernelTable kI8mm{
     lb_qd8_f32_q41w_gemm_ukernel_4x16c8__scalar,  // no NEON q4_1 kernel yet: the portable one
     lb_qd8_f32_qb8w_gemm_ukernel_4x16c4__scalar,  // no NEON q8_0 kernel yet: the portable one
     lb_f32_qs8_quantize_blocks__scalar,
-    lb_qb4_f32_dequantize_row__scalar,
+    lb_qb4_f32_dequantize_row__neon,
 };
 #endif
 
