@@ -110,8 +110,8 @@ constexpr KernelTable kI8mm{
     {lb_f32_gemm_ukernel_8x12__neon, 8, 12},
     lb_f32_qu8_quantize_rows__neon,
     lb_u8_sum__neon,
-    lb_qd8_f32_qb4w_gemm_ukernel_2x16c8__neondot,
-    2,
+    lb_qd8_f32_qb4w_gemm_ukernel_4x16c8__i8mm,
+    4,
     lb_qd8_f32_q41w_gemm_ukernel_4x16c8__scalar,  // no NEON q4_1 kernel yet: the portable one
     lb_qd8_f32_qb8w_gemm_ukernel_4x16c4__scalar,  // no NEON q8_0 kernel yet: the portable one
     lb_f32_qs8_quantize_blocks__scalar,

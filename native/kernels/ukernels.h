@@ -177,6 +177,7 @@ LB_DECLARE_SGEMM(lb_f32_gemm_ukernel_8x12__neon);
 LB_DECLARE_QGEMM(lb_u8_s8_s32_gemm_ukernel_8x8c4__neondot);
 void lb_qd8_f32_qb4w_gemm_ukernel_2x16c8__neondot(const Qb4GemmArgs& a);
 LB_DECLARE_QGEMM(lb_u8_s8_s32_gemm_ukernel_8x8c8__i8mm);
+void lb_qd8_f32_qb4w_gemm_ukernel_4x16c8__i8mm(const Qb4GemmArgs& a);
 #endif
 
 }  // namespace lowbit
