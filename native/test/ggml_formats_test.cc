@@ -110,3 +110,44 @@ TEST(Fp16, MatchesF16cOnEveryHalfAndManyFloats) {
 
 }  // namespace
 }  // namespace lowbit::test
+
+namespace lowbit::test {
+namespace {
+
+// Edge cases, checked against values worked out by hand from ggml's arithmetic.
+TEST(GgmlFormats, EdgeCases) {
+  float b[32] = {};
+  block_q4_0 q;
+  // One huge value: it takes the -8 level, everything else rounds to 0 (q = 8).
+  b[5] = 1000.f;
+  b[6] = 1.f;
+  lb_quantize_row_q4_0_ref(b, &q, 32);
+  EXPECT_EQ(fp16_to_fp32(q.d), -125.f);
+  EXPECT_EQ(q.qs[5] & 0x0F, 0);
+  EXPECT_EQ(q.qs[6] & 0x0F, 8);
+  // +max and -max tie: the first one seen sets the sign of d.
+  std::fill(b, b + 32, 0.f);
+  b[3] = -2.f;
+  b[9] = 2.f;
+  lb_quantize_row_q4_0_ref(b, &q, 32);
+  EXPECT_EQ(fp16_to_fp32(q.d), 0.25f);  // max = -2 -> d = -2 / -8
+  EXPECT_EQ(q.qs[3] & 0x0F, 0);          // -2 * 4 + 8.5 -> 0
+  EXPECT_EQ(q.qs[9] & 0x0F, 15);         // 2 * 4 + 8.5 = 16.5 -> 16 -> clamped to 15
+  // Subnormal weights: d underflows to an fp16 subnormal or zero, no division by zero.
+  std::fill(b, b + 32, 1e-40f);
+  lb_quantize_row_q4_0_ref(b, &q, 32);
+  EXPECT_EQ(q.d & 0x7FFF, 0);
+  block_q8_0 q8;
+  lb_quantize_row_q8_0_ref(b, &q8, 32);
+  EXPECT_EQ(q8.d, 0);
+  // A scale beyond fp16's range is stored as infinity, exactly as ggml does.
+  std::fill(b, b + 32, 0.f);
+  b[0] = 1e6f;
+  lb_quantize_row_q4_0_ref(b, &q, 32);
+  EXPECT_EQ(q.d, 0xFC00);  // d = -125000 -> -inf
+  lb_quantize_row_q8_0_ref(b, &q8, 32);
+  EXPECT_EQ(fp16_to_fp32(q8.d), 7876.f);  // 1e6 / 127 = 7874.02: fp16 steps by 4 here, nearest 7876
+}
+
+}  // namespace
+}  // namespace lowbit::test
