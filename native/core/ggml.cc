@@ -18,6 +18,16 @@ bool sizes_ok(GgmlType type, size_t n, size_t bytes) {
   return n % kGgmlBlock == 0 && n <= (size_t{1} << 40) && bytes == n / kGgmlBlock * ggml_block_bytes(type);
 }
 
+// Blocks are read through memcpy'd structs: the caller's bytes need not be aligned.
+template <typename Block>
+void dequantize_blocks(const uint8_t* src, size_t count, float* dst, void (*deq)(const Block*, float*, size_t)) {
+  for (size_t b = 0; b < count; ++b) {
+    Block blk;
+    std::memcpy(&blk, src + b * sizeof blk, sizeof blk);
+    deq(&blk, dst + b * kGgmlBlock, kGgmlBlock);
+  }
+}
+
 }  // namespace
 
 Status quantize_ggml(GgmlType type, const float* x, size_t n, void* blocks, size_t bytes) {
@@ -46,29 +56,10 @@ Status dequantize_ggml(GgmlType type, const void* blocks, size_t bytes, float* y
     const size_t b0 = i * kBlocksPerItem, count = std::min(kBlocksPerItem, nb - b0);
     const auto* src = static_cast<const uint8_t*>(blocks) + b0 * ggml_block_bytes(type);
     float* dst = y + b0 * kGgmlBlock;
-    // Blocks are read through memcpy'd structs: the caller's bytes need not be aligned.
     switch (type) {
-      case GgmlType::q4_0:
-        for (size_t b = 0; b < count; ++b) {
-          block_q4_0 blk;
-          std::memcpy(&blk, src + b * sizeof blk, sizeof blk);
-          lb_dequantize_row_q4_0_ref(&blk, dst + b * kGgmlBlock, kGgmlBlock);
-        }
-        break;
-      case GgmlType::q4_1:
-        for (size_t b = 0; b < count; ++b) {
-          block_q4_1 blk;
-          std::memcpy(&blk, src + b * sizeof blk, sizeof blk);
-          lb_dequantize_row_q4_1_ref(&blk, dst + b * kGgmlBlock, kGgmlBlock);
-        }
-        break;
-      case GgmlType::q8_0:
-        for (size_t b = 0; b < count; ++b) {
-          block_q8_0 blk;
-          std::memcpy(&blk, src + b * sizeof blk, sizeof blk);
-          lb_dequantize_row_q8_0_ref(&blk, dst + b * kGgmlBlock, kGgmlBlock);
-        }
-        break;
+      case GgmlType::q4_0: return dequantize_blocks(src, count, dst, lb_dequantize_row_q4_0_ref);
+      case GgmlType::q4_1: return dequantize_blocks(src, count, dst, lb_dequantize_row_q4_1_ref);
+      case GgmlType::q8_0: return dequantize_blocks(src, count, dst, lb_dequantize_row_q8_0_ref);
     }
   });
   return Status::ok;

@@ -39,6 +39,16 @@ inline void minmax_tail(const float* row, size_t k, size_t K, float& lo, float& 
   }
 }
 
+// A row with NaN or ±Inf in per-(row, block) int8 activations: every block gets sx = NaN and
+// sum = 0, xq = 0 (lb_quantize_rows_q8_blocks_ref).
+inline void q8_blocks_nan_row(size_t blocks, size_t g, int8_t* xq, float* sx, int32_t* sum) {
+  std::memset(xq, 0, blocks * g);
+  for (size_t b = 0; b < blocks; ++b) {
+    sx[b] = NAN;
+    sum[b] = 0;
+  }
+}
+
 // One value, exactly as the reference rounds it (for SIMD tails); inv = 1 / scale.
 inline uint8_t dynamic_quantize_one(float x, float inv, int32_t zp) {
   float v = x * inv;

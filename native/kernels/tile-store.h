@@ -26,4 +26,13 @@ inline void qgemm_store_tile(const int32_t* acc, size_t acc_stride, size_t mr_us
   }
 }
 
+// Float rows [mr_used][nr_used] from acc (row stride acc_stride) to y, plus bias if given:
+// the last step of the int4 / ggml linear tiles.
+inline void store_rows_bias(const float* acc, size_t acc_stride, size_t mr_used, size_t nr_used, float* y,
+                            size_t ldy, const float* bias) {
+  for (size_t m = 0; m < mr_used; ++m)
+    for (size_t c = 0; c < nr_used; ++c)
+      y[m * ldy + c] = bias ? acc[m * acc_stride + c] + bias[c] : acc[m * acc_stride + c];
+}
+
 }  // namespace lowbit

@@ -8,6 +8,7 @@
 #include <cmath>
 #include <cstring>
 
+#include "../quantize-rows.h"
 #include "../ukernels.h"
 
 namespace lowbit {
@@ -25,11 +26,7 @@ void lb_f32_qs8_quantize_blocks__avx512vnni(const float* x, size_t M, size_t K, 
       bad = _mm512_add_ps(bad, _mm512_sub_ps(v, v));
     }
     if (_mm512_cmp_ps_mask(bad, bad, _CMP_UNORD_Q) != 0) {  // NaN or ±Inf: a NaN row
-      std::memset(xq + m * blocks * g, 0, blocks * g);
-      for (size_t b = 0; b < blocks; ++b) {
-        sx[m * blocks + b] = NAN;
-        sum[m * blocks + b] = 0;
-      }
+      q8_blocks_nan_row(blocks, g, xq + m * blocks * g, sx + m * blocks, sum + m * blocks);
       continue;
     }
     for (size_t b = 0; b < blocks; ++b) {

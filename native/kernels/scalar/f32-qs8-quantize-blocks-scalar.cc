@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstring>
 
+#include "../quantize-rows.h"
 #include "../ukernels.h"
 
 namespace lowbit {
@@ -16,11 +17,7 @@ void lb_f32_qs8_quantize_blocks__scalar(const float* x, size_t M, size_t K, size
     float bad = 0.f;
     for (size_t k = 0; k < K; ++k) bad += row[k] - row[k];  // NaN once anything is non-finite
     if (bad != 0.f) {  // NaN or ±Inf: a NaN row
-      std::memset(xq + m * blocks * g, 0, blocks * g);
-      for (size_t b = 0; b < blocks; ++b) {
-        sx[m * blocks + b] = NAN;
-        sum[m * blocks + b] = 0;
-      }
+      q8_blocks_nan_row(blocks, g, xq + m * blocks * g, sx + m * blocks, sum + m * blocks);
       continue;
     }
     for (size_t b = 0; b < blocks; ++b) {

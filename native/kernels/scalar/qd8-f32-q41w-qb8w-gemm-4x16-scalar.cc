@@ -3,7 +3,7 @@
 #include <cstring>
 
 #include "../../include/lowbit/formats.h"
-#include "../ukernels.h"
+#include "../tile-store.h"
 
 namespace lowbit {
 namespace {
@@ -42,8 +42,7 @@ void lb_qd8_f32_q41w_gemm_ukernel_4x16c8__scalar(const Qb4GemmArgs& a) {
       }
     }
   }
-  for (size_t m = 0; m < a.mr_used; ++m)
-    for (size_t c = 0; c < a.nr_used; ++c) a.y[m * a.ldy + c] = a.bias ? acc[m][c] + a.bias[c] : acc[m][c];
+  store_rows_bias(&acc[0][0], NR, a.mr_used, a.nr_used, a.y, a.ldy, a.bias);
 }
 
 void lb_qd8_f32_qb8w_gemm_ukernel_4x16c4__scalar(const Qb4GemmArgs& a) {
@@ -65,8 +64,7 @@ void lb_qd8_f32_qb8w_gemm_ukernel_4x16c4__scalar(const Qb4GemmArgs& a) {
         acc[m][c] += static_cast<float>(dot[c] - 128 * xsum) * (sx * half(d + 2 * c));
     }
   }
-  for (size_t m = 0; m < a.mr_used; ++m)
-    for (size_t c = 0; c < a.nr_used; ++c) a.y[m * a.ldy + c] = a.bias ? acc[m][c] + a.bias[c] : acc[m][c];
+  store_rows_bias(&acc[0][0], NR, a.mr_used, a.nr_used, a.y, a.ldy, a.bias);
 }
 
 }  // namespace lowbit
