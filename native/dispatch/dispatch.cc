@@ -86,7 +86,7 @@ constexpr KernelTable kNeon{
     4,
     lb_qd8_f32_q41w_gemm_ukernel_4x16c8__scalar,
     lb_qd8_f32_qb8w_gemm_ukernel_4x16c4__scalar,
-    lb_f32_qs8_quantize_blocks__scalar,
+    lb_f32_qs8_quantize_blocks__neon,
     lb_qb4_f32_dequantize_row__neon,
 };
 constexpr KernelTable kNeondot{
@@ -98,9 +98,9 @@ constexpr KernelTable kNeondot{
     lb_u8_sum__neon,
     lb_qd8_f32_qb4w_gemm_ukernel_2x16c8__neondot,
     2,
-    lb_qd8_f32_q41w_gemm_ukernel_4x16c8__scalar,  // no NEON q4_1 kernel yet: the portable one
-    lb_qd8_f32_qb8w_gemm_ukernel_4x16c4__scalar,  // no NEON q8_0 kernel yet: the portable one
-    lb_f32_qs8_quantize_blocks__scalar,
+    lb_qd8_f32_q41w_gemm_ukernel_2x16c8__neondot,
+    lb_qd8_f32_qb8w_gemm_ukernel_2x16c4__neondot,
+    lb_f32_qs8_quantize_blocks__neon,
     lb_qb4_f32_dequantize_row__neon,
 };
 constexpr KernelTable kI8mm{
@@ -112,9 +112,9 @@ constexpr KernelTable kI8mm{
     lb_u8_sum__neon,
     lb_qd8_f32_qb4w_gemm_ukernel_4x16c8__i8mm,
     4,
-    lb_qd8_f32_q41w_gemm_ukernel_4x16c8__scalar,  // no NEON q4_1 kernel yet: the portable one
-    lb_qd8_f32_qb8w_gemm_ukernel_4x16c4__scalar,  // no NEON q8_0 kernel yet: the portable one
-    lb_f32_qs8_quantize_blocks__scalar,
+    lb_qd8_f32_q41w_gemm_ukernel_2x16c8__neondot,
+    lb_qd8_f32_qb8w_gemm_ukernel_2x16c4__neondot,
+    lb_f32_qs8_quantize_blocks__neon,
     lb_qb4_f32_dequantize_row__neon,
 };
 #endif

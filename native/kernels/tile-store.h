@@ -26,6 +26,21 @@ inline void qgemm_store_tile(const int32_t* acc, size_t acc_stride, size_t mr_us
   }
 }
 
+// Runs a tile function that takes at most `rows` rows over all of a's rows, `rows` at a time:
+// lets a narrow kernel serve a table whose row count is set by a wider one.
+template <typename Fn>
+inline void for_row_chunks(const Qb4GemmArgs& a, size_t rows, Fn fn) {
+  for (size_t r0 = 0; r0 < a.mr_used; r0 += rows) {
+    Qb4GemmArgs s = a;
+    s.mr_used = a.mr_used - r0 < rows ? a.mr_used - r0 : rows;
+    s.xq = a.xq + r0 * a.blocks * a.g;
+    s.sx = a.sx + r0 * a.blocks;
+    s.xsum = a.xsum + r0 * a.blocks;
+    s.y = a.y + r0 * a.ldy;
+    fn(s);
+  }
+}
+
 // Float rows [mr_used][nr_used] from acc (row stride acc_stride) to y, plus bias if given:
 // the last step of the int4 / ggml linear tiles.
 inline void store_rows_bias(const float* acc, size_t acc_stride, size_t mr_used, size_t nr_used, float* y,

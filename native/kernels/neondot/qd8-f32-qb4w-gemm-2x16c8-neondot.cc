@@ -5,14 +5,15 @@
 #if defined(__aarch64__) || defined(_M_ARM64)
 #include <arm_neon.h>
 
-#include "../ukernels.h"
+#include "../tile-store.h"
 
 namespace lowbit {
 namespace {
 
-template <int R>
+// Mins: ggml q4_1 (scale d and minimum m per block, float16) instead of zero points.
+template <int R, bool Mins>
 void tile(const Qb4GemmArgs& a) {
-  const size_t record = qb4_record_bytes(a.g, a.fp16_scales, a.symmetric);
+  const size_t record = Mins ? q41_record_bytes() : qb4_record_bytes(a.g, a.fp16_scales, a.symmetric);
   const size_t groups = a.g / 8, xstride = a.blocks * a.g;
   const uint8x16_t nibble = vdupq_n_u8(0x0F);
   float32x4_t acc[R][4];
@@ -38,6 +39,19 @@ void tile(const Qb4GemmArgs& a) {
       }
     }
     const uint8_t* sp = rec + a.g * 8;
+    if constexpr (Mins) {
+      for (int q = 0; q < 4; ++q) {
+        const float32x4_t d = vcvt_f32_f16(vreinterpret_f16_u16(vld1_u16(reinterpret_cast<const uint16_t*>(sp) + 4 * q)));
+        const float32x4_t mn = vcvt_f32_f16(vreinterpret_f16_u16(vld1_u16(reinterpret_cast<const uint16_t*>(sp) + 16 + 4 * q)));
+        for (int r = 0; r < R; ++r) {
+          const float32x4_t sx = vdupq_n_f32(a.sx[r * a.blocks + b]);
+          const float32x4_t t1 = vmulq_f32(vcvtq_f32_s32(dot[r][q]), vmulq_f32(sx, d));
+          const float32x4_t t2 = vmulq_f32(vdupq_n_f32(static_cast<float>(a.xsum[r * a.blocks + b])), vmulq_f32(sx, mn));
+          acc[r][q] = vaddq_f32(acc[r][q], vaddq_f32(t1, t2));
+        }
+      }
+      continue;
+    }
     float32x4_t sw[4];
     int32x4_t zp[4];
     const uint8_t* zps = sp + kQb4Nr * (a.fp16_scales ? 2 : 4);
@@ -72,8 +86,11 @@ void tile(const Qb4GemmArgs& a) {
 }  // namespace
 
 void lb_qd8_f32_qb4w_gemm_ukernel_2x16c8__neondot(const Qb4GemmArgs& a) {
-  if (a.mr_used == 1) tile<1>(a);
-  else tile<2>(a);
+  for_row_chunks(a, 2, [](const Qb4GemmArgs& s) { s.mr_used == 1 ? tile<1, false>(s) : tile<2, false>(s); });
+}
+
+void lb_qd8_f32_q41w_gemm_ukernel_2x16c8__neondot(const Qb4GemmArgs& a) {
+  for_row_chunks(a, 2, [](const Qb4GemmArgs& s) { s.mr_used == 1 ? tile<1, true>(s) : tile<2, true>(s); });
 }
 
 }  // namespace lowbit
