@@ -82,7 +82,7 @@ constexpr KernelTable kNeon{
     {lb_f32_gemm_ukernel_8x12__neon, 8, 12},
     lb_f32_qu8_quantize_rows__neon,
     lb_u8_sum__neon,
-    lb_qd8_f32_qb4w_gemm_ukernel_4x16c8__scalar,  // no plain-NEON int4 kernel: the portable one
+    lb_qd8_f32_qb4w_gemm_ukernel_2x16c8__neon,
     4,
     lb_qd8_f32_q41w_gemm_ukernel_4x16c8__scalar,
     lb_qd8_f32_qb8w_gemm_ukernel_4x16c4__scalar,

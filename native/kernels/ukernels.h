@@ -171,6 +171,7 @@ void lb_u8_s8_s32_gemm_end__amx();
 #if defined(__aarch64__) || defined(_M_ARM64)
 LB_DECLARE_QGEMM(lb_u8_s8_s32_gemm_ukernel_8x8c1__neon);
 uint32_t lb_u8_sum__neon(const uint8_t*, size_t, uint8_t);
+void lb_qd8_f32_qb4w_gemm_ukernel_2x16c8__neon(const Qb4GemmArgs& a);
 void lb_f32_qs8_quantize_blocks__neon(const float*, size_t, size_t, size_t, int8_t*, float*, int32_t*);
 void lb_qb4_f32_dequantize_row__neon(const uint8_t*, const void*, const uint8_t*, size_t, size_t, bool, float*);
 void lb_f32_qu8_quantize_rows__neon(const float*, size_t, size_t, size_t, uint8_t*, size_t, float*, int32_t*);
