@@ -17,6 +17,7 @@
 #endif
 #if defined(__APPLE__)
 #include <sys/sysctl.h>
+#include <sys/types.h>
 #endif
 #if (defined(_M_ARM64) || defined(__aarch64__)) && defined(_WIN32)
 #include <windows.h>
@@ -74,7 +75,16 @@ void detect(CpuFeatures& f) {
   const bool osxsave = ecx1 & (1u << 27);
   const uint64_t xcr0 = osxsave ? xgetbv0() : 0;
   const bool os_ymm = (xcr0 & 0x6) == 0x6;            // SSE + AVX state
-  const bool os_zmm = os_ymm && (xcr0 & 0xE0) == 0xE0;  // + opmask, ZMM_Hi256, Hi16_ZMM
+  bool os_zmm = os_ymm && (xcr0 & 0xE0) == 0xE0;  // + opmask, ZMM_Hi256, Hi16_ZMM
+#if defined(__APPLE__)
+  // macOS enables AVX-512 state per thread on first use, so XCR0 does not show it yet; the
+  // kernel's own flag says whether it will.
+  if (os_ymm && !os_zmm) {
+    int v = 0;
+    size_t len = sizeof(v);
+    os_zmm = sysctlbyname("hw.optional.avx512f", &v, &len, nullptr, 0) == 0 && v != 0;
+  }
+#endif
   uint32_t ebx7 = 0, ecx7 = 0, edx7 = 0, eax7_1 = 0;
   if (max_leaf >= 7) {
     cpuid(7, 0, r);
