@@ -77,7 +77,9 @@ TEST(Int4, ErrorBoundsPaddingAndZeroBlocks) {
               const float bound = std::fabs(scale) * (symmetric ? 1.f : 0.5f) * (fp16 ? 1.01f : 1.f) + 1e-7f;
               ASSERT_LE(std::fabs(q.back[n * K + k] - w[n * K + k]), bound)
                   << "g=" << g << " K=" << K << " sym=" << symmetric << " fp16=" << fp16 << " n=" << n << " k=" << k;
-              if (n == 2) ASSERT_EQ(q.back[n * K + k], 0.f);
+              if (n == 2) {
+                ASSERT_EQ(q.back[n * K + k], 0.f);
+              }
             }
         }
 }
