@@ -117,9 +117,10 @@ function linearArgs(x: Tensor, w: Tensor | QuantizedTensor, bias: Tensor | undef
 }
 
 /**
- * y = x · wᵀ + bias. x float32 [..., K]; w float32 [N, K] (fp32 GEMM) or an int8
- * QuantizedTensor (x is quantized per row to uint8 on the fly, integer GEMM, float epilogue).
- * Runs on the calling thread: use `linear` for large work.
+ * y = x · wᵀ + bias. x float32 [..., K]; w float32 [N, K] (fp32 GEMM), a symmetric int8
+ * QuantizedTensor (x quantized per row to uint8 on the fly, exact integer GEMM, float epilogue),
+ * or an int4 / q4_0 / q4_1 / q8_0 QuantizedTensor (x quantized per block to int8, exact integer
+ * dots, per-block float scaling). Runs on the calling thread: use `linear` for large work.
  */
 export function linearSync(x: Tensor, w: Tensor | QuantizedTensor, bias?: Tensor, opts: SyncOptions = {}): Tensor {
   const a = linearArgs(x, w, bias, opts.out);
