@@ -36,6 +36,8 @@ export interface NativeAddon {
   _linearQb4(x: Float32Array, M: number, K: number, packed: Uint8Array, bias: Float32Array | null, y: Float32Array,
     async: boolean): Float32Array | Promise<Float32Array>;
   _alignedFloat32Array(n: number): Float32Array;
+  _probe(kind: 'int8' | 'f32', iterations: number): number;
+  _probeRead(bytes: Uint8Array): number;
   _dequantizeLinear(x: Int8Array | Uint8Array, y: Float32Array, outer: number, channels: number,
     inner: number, scales: Float32Array, zeroPoints: Int32Array | null): void;
 }

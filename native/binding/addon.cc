@@ -521,6 +521,19 @@ Napi::Value AlignedFloat32Array(const Napi::CallbackInfo& info) {
   return Napi::Float32Array::New(env, n, ab, offset);
 }
 
+// _probe(kind: 'int8' | 'f32', iterations) -> multiply-accumulates done
+Napi::Value Probe(const Napi::CallbackInfo& info) {
+  const std::string kind = info[0].As<Napi::String>();
+  const size_t iterations = to_size(info[1], "iterations");
+  return Napi::Number::New(info.Env(), static_cast<double>(lowbit::probe_peak(kind == "int8", iterations)));
+}
+
+// _probeRead(bytes: Uint8Array) -> their sum (the caller times the read)
+Napi::Value ProbeRead(const Napi::CallbackInfo& info) {
+  View<uint8_t> b = typed<uint8_t>(info[0], napi_uint8_array, 0, "bytes");
+  return Napi::Number::New(info.Env(), static_cast<double>(lowbit::probe_read(b.data, b.length)));
+}
+
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("_cpu", Napi::Function::New(env, Cpu));
   exports.Set("_isa", Napi::Function::New(env, CurrentIsa));
@@ -534,6 +547,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("_quantizeLinear", Napi::Function::New(env, QuantizeLinear));
   exports.Set("_dequantizeLinear", Napi::Function::New(env, DequantizeLinear));
   exports.Set("_quantizeGgml", Napi::Function::New(env, QuantizeGgml));
+  exports.Set("_probe", Napi::Function::New(env, Probe));
+  exports.Set("_probeRead", Napi::Function::New(env, ProbeRead));
   exports.Set("_alignedFloat32Array", Napi::Function::New(env, AlignedFloat32Array));
   exports.Set("_quantizeQb4", Napi::Function::New(env, QuantizeQb4));
   exports.Set("_packQb4", Napi::Function::New(env, PackQb4));

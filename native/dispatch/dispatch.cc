@@ -25,6 +25,8 @@ constexpr KernelTable kScalar{
     lb_qd8_f32_qb8w_gemm_ukernel_4x16c4__scalar,
     lb_f32_qs8_quantize_blocks__scalar,
     lb_qb4_f32_dequantize_row__scalar,
+    lb_probe_int8__scalar,
+    lb_probe_f32__scalar,
 };
 #if defined(__x86_64__) || defined(_M_X64)
 constexpr KernelTable kAvx2{
@@ -40,6 +42,8 @@ constexpr KernelTable kAvx2{
     lb_qd8_f32_qb8w_gemm_ukernel_4x16c4__scalar,  // no AVX2 q8_0 kernel yet: the portable one
     lb_f32_qs8_quantize_blocks__scalar,
     lb_qb4_f32_dequantize_row__avx2,
+    lb_probe_int8__avx2,
+    lb_probe_f32__avx2,
 };
 constexpr QgemmUkernel kVnni8x32{lb_u8_s8_s32_gemm_ukernel_8x32c4__avx512vnni, 8, 32, 4, QgemmAFormat::u8, false, 4};
 constexpr KernelTable kAvx512vnni{
@@ -55,6 +59,8 @@ constexpr KernelTable kAvx512vnni{
     lb_qd8_f32_qb8w_gemm_ukernel_8x16c4__avx512vnni,
     lb_f32_qs8_quantize_blocks__avx512vnni,
     lb_qb4_f32_dequantize_row__avx512vnni,
+    lb_probe_int8__avx512vnni,
+    lb_probe_f32__avx512vnni,
 };
 // AMX tiles take B in exactly the VNNI panel layout (rows of 4-k groups), so up to 15 rows of
 // A go to the VNNI kernel on the same packed weights.
@@ -72,6 +78,8 @@ constexpr KernelTable kAmx{
     lb_qd8_f32_qb8w_gemm_ukernel_8x16c4__avx512vnni,
     lb_f32_qs8_quantize_blocks__avx512vnni,
     lb_qb4_f32_dequantize_row__avx512vnni,
+    lb_probe_int8__amx,
+    lb_probe_f32__avx512vnni,
 };
 #endif
 #if defined(__aarch64__) || defined(_M_ARM64)
@@ -88,6 +96,8 @@ constexpr KernelTable kNeon{
     lb_qd8_f32_qb8w_gemm_ukernel_4x16c4__scalar,
     lb_f32_qs8_quantize_blocks__neon,
     lb_qb4_f32_dequantize_row__neon,
+    lb_probe_int8__neon,
+    lb_probe_f32__neon,
 };
 constexpr KernelTable kNeondot{
     {lb_u8_s8_s32_gemm_ukernel_8x8c4__neondot, 8, 8, 4, QgemmAFormat::s8_shifted, false, 4},
@@ -102,6 +112,8 @@ constexpr KernelTable kNeondot{
     lb_qd8_f32_qb8w_gemm_ukernel_2x16c4__neondot,
     lb_f32_qs8_quantize_blocks__neon,
     lb_qb4_f32_dequantize_row__neon,
+    lb_probe_int8__neondot,
+    lb_probe_f32__neon,
 };
 constexpr KernelTable kI8mm{
     {lb_u8_s8_s32_gemm_ukernel_8x8c8__i8mm, 8, 8, 8, QgemmAFormat::u8, false, 8},
@@ -116,6 +128,8 @@ constexpr KernelTable kI8mm{
     lb_qd8_f32_qb8w_gemm_ukernel_2x16c4__neondot,
     lb_f32_qs8_quantize_blocks__neon,
     lb_qb4_f32_dequantize_row__neon,
+    lb_probe_int8__i8mm,
+    lb_probe_f32__neon,
 };
 #endif
 
@@ -192,6 +206,13 @@ Status set_isa(Isa isa) {
   g_isa.store(static_cast<int>(isa), std::memory_order_release);
   return Status::ok;
 }
+
+uint64_t probe_peak(bool int8, uint64_t iterations) {
+  const KernelTable& t = *current_dispatch().table;
+  return int8 ? t.probe_int8(iterations) : t.probe_f32(iterations);
+}
+
+uint64_t probe_read(const uint8_t* p, size_t n) { return current_dispatch().table->sum_u8(p, n, 0); }
 
 const char* isa_name(Isa isa) {
   switch (isa) {

@@ -124,6 +124,14 @@ void lb_qb4_f32_dequantize_row__scalar(const uint8_t*, const void*, const uint8_
 using QuantizeRowsU8Fn = void (*)(const float* x, size_t M, size_t K, size_t ldx, uint8_t* q,
                                   size_t ldq, float* scales, int32_t* zero_points);
 
+// ---- peak probes -----------------------------------------------------------------------------
+// Register-only loops of the tier's best int8 dot-product / fp32 FMA instruction, with enough
+// independent chains to hide latency: what the benchmark quotes fractions of. Each returns the
+// multiply-accumulates it performed (so the caller times it and nothing is optimized away).
+using ProbeFn = uint64_t (*)(uint64_t iterations);
+uint64_t lb_probe_int8__scalar(uint64_t iterations);
+uint64_t lb_probe_f32__scalar(uint64_t iterations);
+
 // One table per ISA: what dispatch chooses.
 struct KernelTable {
   QgemmUkernel qgemm;
@@ -140,6 +148,8 @@ struct KernelTable {
   Qb4GemmFn qb8_gemm;
   QuantizeRowsQ8BlocksFn quantize_q8_blocks;
   DequantizeQb4RowFn dequantize_qb4_row;
+  ProbeFn probe_int8;
+  ProbeFn probe_f32;
 };
 
 #define LB_DECLARE_QGEMM(name) \
@@ -153,6 +163,11 @@ LB_DECLARE_SGEMM(lb_f32_gemm_ukernel_4x4__scalar);
 LB_DECLARE_QGEMM(lb_u8_s8_s32_gemm_ukernel_6x16c2__avx2);
 uint32_t lb_u8_sum__avx2(const uint8_t*, size_t, uint8_t);
 void lb_qd8_f32_qb4w_gemm_ukernel_4x16c8__avx2(const Qb4GemmArgs& a);
+uint64_t lb_probe_int8__avx2(uint64_t iterations);
+uint64_t lb_probe_f32__avx2(uint64_t iterations);
+uint64_t lb_probe_int8__avx512vnni(uint64_t iterations);
+uint64_t lb_probe_f32__avx512vnni(uint64_t iterations);
+uint64_t lb_probe_int8__amx(uint64_t iterations);
 void lb_qb4_f32_dequantize_row__avx2(const uint8_t*, const void*, const uint8_t*, size_t, size_t, bool, float*);
 void lb_f32_qu8_quantize_rows__avx2(const float*, size_t, size_t, size_t, uint8_t*, size_t, float*, int32_t*);
 void lb_f32_qu8_quantize_rows__avx512vnni(const float*, size_t, size_t, size_t, uint8_t*, size_t, float*, int32_t*);
@@ -172,6 +187,10 @@ void lb_u8_s8_s32_gemm_end__amx();
 LB_DECLARE_QGEMM(lb_u8_s8_s32_gemm_ukernel_8x8c1__neon);
 uint32_t lb_u8_sum__neon(const uint8_t*, size_t, uint8_t);
 void lb_qd8_f32_qb4w_gemm_ukernel_2x16c8__neon(const Qb4GemmArgs& a);
+uint64_t lb_probe_int8__neon(uint64_t iterations);
+uint64_t lb_probe_f32__neon(uint64_t iterations);
+uint64_t lb_probe_int8__neondot(uint64_t iterations);
+uint64_t lb_probe_int8__i8mm(uint64_t iterations);
 void lb_f32_qs8_quantize_blocks__neon(const float*, size_t, size_t, size_t, int8_t*, float*, int32_t*);
 void lb_qb4_f32_dequantize_row__neon(const uint8_t*, const void*, const uint8_t*, size_t, size_t, bool, float*);
 void lb_f32_qu8_quantize_rows__neon(const float*, size_t, size_t, size_t, uint8_t*, size_t, float*, int32_t*);

@@ -46,6 +46,13 @@ void set_threads(int n);     // n >= 1
 int threads();
 int physical_cores();
 
+// ---- peak probes (for the benchmark's fractions of peak) ---------------------------------------
+// Runs the current tier's register-only int8 dot-product (int8 = true) or fp32 FMA loop for
+// `iterations` and returns the multiply-accumulates done; time it to get the per-core peak.
+uint64_t probe_peak(bool int8, uint64_t iterations);
+// Reads n bytes once (a byte sum with the tier's widest loads): time it for read bandwidth.
+uint64_t probe_read(const uint8_t* p, size_t n);
+
 // ---- INT8 GEMM: ONNX MatMulInteger ----------------------------------------------------------
 // C[m,n] = sum_k (A[m,k] - a_zero_point) * (B[k,n] - b_zero_point), int32, wrapping mod 2^32
 // exactly as two's-complement int32 accumulation would. A is uint8 or int8; B is int8.
