@@ -1,143 +1,261 @@
-// npm run bench: lowbit's kernels on this machine, medians over tinybench samples.
-//   node bench/run.mjs [--filter TEXT] [--threads N] [--isa NAME] [--time MS]
-// Weights are prepacked (a warm-up call packs them), outputs reused with opts.out, so the
-// figures are the kernels' and the binding's, not the allocator's.
+// npm run bench: what quantization buys on this machine.
+//   node bench/run.mjs [--full] [--json FILE] [--threads N] [--isa NAME] [--filter TEXT] [--time MS]
+// Prints the machine (with its limits measured by tiny probes in this same run), then for each
+// operation and shape: the median throughput, its fraction of the measured peak, the spread, the
+// speedup over the fp32 baseline on the same shape, and the bytes per weight. Weights are
+// prepacked (a warm-up call packs them, as real use does) and outputs reused; "cold" rows rotate
+// through enough copies of the weights to defeat the caches.
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { createRequire } from 'node:module';
 import { parseArgs } from 'node:util';
 import { Bench } from 'tinybench';
 import * as lowbit from '../dist/index.js';
 
 const { values: opt } = parseArgs({
   options: {
-    filter: { type: 'string', default: '' },
+    full: { type: 'boolean', default: false },
+    json: { type: 'string' },
     threads: { type: 'string' },
     isa: { type: 'string' },
-    time: { type: 'string', default: '400' },
+    filter: { type: 'string', default: '' },
+    time: { type: 'string', default: '300' },
   },
 });
 const info = lowbit.cpu();
+const isa = opt.isa ?? info.isa;
+lowbit.setIsa(isa);
 const allThreads = opt.threads ? Number(opt.threads) : info.physicalCores;
-const bestIsa = opt.isa ?? info.isa;
+const version = JSON.parse(readFileSync(new URL('../package.json', import.meta.url))).version;
+// The probes are internal exports of the addon, loaded through the same path lowbit uses.
+const addonPath = [process.env.LOWBIT_ADDON, '../build-cmake/Release/lowbit.node', '../build/Release/lowbit.node']
+  .filter(Boolean).map((p) => (p.startsWith('/') ? p : new URL(p, import.meta.url).pathname))
+  .find((p) => existsSync(p));
+const native = createRequire(import.meta.url)(addonPath);
 
-function rand(n, lo, hi, seed = 1) {
-  let s = seed >>> 0;
-  const out = new Array(n);
-  for (let i = 0; i < n; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    out[i] = lo + (s % (hi - lo + 1));
+// ---- the machine's limits, measured now ----------------------------------------------------
+function median(xs) { const s = [...xs].sort((a, b) => a - b); return s[Math.floor(s.length / 2)]; }
+function probeCompute(kind) {
+  let iters = 1e5;
+  while (true) {  // size the run to ~20 ms
+    const t0 = performance.now(); native._probe(kind, iters); const ms = performance.now() - t0;
+    if (ms > 20) break;
+    iters *= 2;
   }
+  const rates = [];
+  for (let r = 0; r < 7; r++) {
+    const t0 = performance.now(); const macs = native._probe(kind, iters); rates.push(2 * macs / ((performance.now() - t0) / 1e3));
+  }
+  return median(rates) / 1e9;  // GOPS or GFLOPS
+}
+function probeRead(bytes) {
+  const b = new Uint8Array(bytes).fill(1);
+  native._probeRead(b);
+  const rates = [];
+  for (let r = 0; r < 7; r++) { const t0 = performance.now(); native._probeRead(b); rates.push(bytes / ((performance.now() - t0) / 1e3)); }
+  return median(rates) / 1e9;
+}
+lowbit.setThreads(1);
+// The int8 peak of every SIMD tier here: rows are quoted against the tier whose instruction
+// their kernel uses (on the amx tier, int8 GEMMs of 16+ rows run AMX and the rest AVX-512 VNNI).
+const int8Peaks = {};
+for (const t of info.available.filter((a) => a !== 'scalar')) {
+  lowbit.setIsa(t);
+  int8Peaks[t] = probeCompute('int8');
+}
+lowbit.setIsa(isa);
+const peak = {
+  int8Gops: int8Peaks[isa] ?? probeCompute('int8'),
+  int8GopsByIsa: int8Peaks,
+  fp32Gflops: probeCompute('f32'),
+  readL2GBs: probeRead(1 << 20),
+  readL3GBs: probeRead(16 << 20),
+  readDramGBs: probeRead(512 << 20),
+};
+
+// ---- inputs ----------------------------------------------------------------------------------
+function rand(n, seed) {
+  const out = new Float32Array(n);
+  let s = seed >>> 0;
+  for (let i = 0; i < n; i++) { s = (Math.imul(s, 1664525) + 1013904223) >>> 0; out[i] = (s / 4294967296 - 0.5) * 0.1; }
   return out;
 }
-const u8 = (M, K) => new lowbit.Tensor('uint8', Uint8Array.from(rand(M * K, 0, 255, 7)), [M, K]);
-const s8 = (K, N) => new lowbit.Tensor('int8', Int8Array.from(rand(K * N, -128, 127, 9)), [K, N]);
-const f32 = (R, C, seed = 3) => new lowbit.Tensor('float32', Float32Array.from(rand(R * C, -1000, 1000, seed), (v) => v / 1000), [R, C]);
-
-const cases = [];
-function add(op, [M, N, K], { threads = 1, isa = bestIsa, setup }) {
-  cases.push({ op, M, N, K, threads, isa, setup });
-}
-for (const shape of [[512, 512, 512], [128, 4096, 4096], [1, 4096, 4096]]) {
-  add('int8 matmulInteger', shape, {
-    setup: ([M, N, K]) => {
-      const a = u8(M, K), b = s8(K, N), out = new lowbit.Tensor('int32', new Int32Array(M * N), [M, N]);
-      return () => lowbit.matmulIntegerSync(a, b, 0, 0, { out });
-    },
-  });
-  add('int8 linear (dynamic x)', shape, {
-    setup: ([M, N, K]) => {
-      const x = f32(M, K), w = lowbit.quantize(f32(N, K, 5), { bits: 8 });
-      const out = new lowbit.Tensor('float32', new Float32Array(M * N), [M, N]);
-      return () => lowbit.linearSync(x, w, undefined, { out });
-    },
-  });
-  for (const [label, opts] of [['int4 g32 linear', { bits: 4, groupSize: 32 }], ['int4 g128 linear', { bits: 4, groupSize: 128 }],
-    ['q4_0 linear', { bits: 4, format: 'q4_0' }]]) {
-    add(label, shape, {
-      setup: ([M, N, K]) => {
-        const x = f32(M, K), w = lowbit.quantize(f32(N, K, 5), opts);
-        const out = new lowbit.Tensor('float32', new Float32Array(M * N), [M, N]);
-        return () => lowbit.linearSync(x, w, undefined, { out });
-      },
-    });
+const tensor = (rows, cols, seed) => new lowbit.Tensor('float32', rand(rows * cols, seed), [rows, cols]);
+const weightCache = new Map();
+function weightFor(kind, N, K) {
+  const key = `${kind}:${N}x${K}`;
+  if (!weightCache.has(key)) {
+    const w = tensor(N, K, N * 31 + K);
+    const q = {
+      fp32: () => w,
+      int8: () => lowbit.quantize(w, { bits: 8 }),
+      'int4 g32': () => lowbit.quantize(w, { bits: 4, groupSize: 32 }),
+      'int4 g128': () => lowbit.quantize(w, { bits: 4, groupSize: 128 }),
+      q4_0: () => lowbit.quantize(w, { bits: 4, format: 'q4_0' }),
+    }[kind]();
+    weightCache.set(key, q);
   }
-  add('fp32 linear', shape, {
-    setup: ([M, N, K]) => {
-      const x = f32(M, K), w = f32(N, K, 5), out = new lowbit.Tensor('float32', new Float32Array(M * N), [M, N]);
-      return () => lowbit.linearSync(x, w, undefined, { out });
-    },
-  });
+  return weightCache.get(key);
 }
-// The other SIMD paths this CPU has, forced, on the same work.
-for (const isa of ['avx512vnni', 'avx2', 'i8mm', 'neondot', 'neon']) {
-  if (isa === bestIsa || !info.available.includes(isa)) continue;
-  add('int8 matmulInteger', [512, 512, 512], { isa, setup: cases[0].setup });
-  add('int8 matmulInteger', [128, 4096, 4096], { isa, setup: cases[0].setup });
+function bytesPerWeight(w) {
+  if (w instanceof lowbit.Tensor) return 4;
+  return (w.data.byteLength + (w.scales?.byteLength ?? 0) + (w.zeroPoints?.byteLength ?? 0)) / (w.dims[0] * w.dims[1]);
 }
-if (allThreads > 1) {
-  for (const threads of [1, allThreads]) add('int8 matmulInteger', [1024, 1024, 1024], { threads, setup: cases[0].setup });
+function copyOf(w) {  // a distinct weight object (its own pack) with the same values
+  if (w instanceof lowbit.Tensor) return new lowbit.Tensor('float32', w.data.slice(), w.dims);
+  return new lowbit.QuantizedTensor({ dims: w.dims, bits: w.bits, format: w.format, groupSize: w.groupSize,
+    symmetric: w.symmetric, data: w.data.slice(), scales: w.scales?.slice(), zeroPoints: w.zeroPoints?.slice() });
 }
 
-// Dequantization: GB/s of float32 written (reported in the G(FL)OPS column as GB/s).
-const dequantCases = [
-  ['int4 g32 dequantize (GB/s out)', { bits: 4, groupSize: 32 }],
-  ['q4_0 dequantize (GB/s out)', { bits: 4, format: 'q4_0' }],
-  ['int8 dequantize (GB/s out)', { bits: 8 }],
-];
-
-const rows = [];
-for (const c of cases) {
-  const label = `${c.op} ${c.M}x${c.N}x${c.K}`;
-  if (opt.filter && !label.includes(opt.filter)) continue;
-  lowbit.setIsa(c.isa);
-  lowbit.setThreads(c.threads);
-  const fn = c.setup([c.M, c.N, c.K]);
-  fn();  // packs the weights
-  const bench = new Bench({ time: Number(opt.time), warmupTime: 100 });
-  bench.add(label, fn);
+// ---- measurement -----------------------------------------------------------------------------
+async function measure(fn, ops) {
+  fn();
+  const bench = new Bench({ time: Number(opt.time), warmupTime: 50 });
+  bench.add('x', fn);
   await bench.run();
   const lat = bench.tasks[0].result.latency;  // ms
-  const ops = 2 * c.M * c.N * c.K / 1e9;
-  rows.push({
-    op: c.op, 'M x N x K': `${c.M}x${c.N}x${c.K}`, isa: c.isa, threads: c.threads,
-    'median ms': lat.p50.toFixed(3),
-    'G(FL)OPS median': (ops / (lat.p50 / 1e3)).toFixed(1),
-    'min-max': `${(ops / (lat.max / 1e3)).toFixed(0)}-${(ops / (lat.min / 1e3)).toFixed(0)}`,
-  });
-  console.error(`done: ${label} [${c.isa}, ${c.threads}T]`);
+  return { medianMs: lat.p50, rate: ops / (lat.p50 / 1e3) / 1e9, min: ops / (lat.max / 1e3) / 1e9, max: ops / (lat.min / 1e3) / 1e9 };
 }
 
-for (const [label, opts] of dequantCases) {
-  if (opt.filter && !label.includes(opt.filter)) continue;
-  lowbit.setIsa(bestIsa);
-  lowbit.setThreads(1);
-  const q = lowbit.quantize(f32(4096, 4096, 5), opts);
-  const bench = new Bench({ time: Number(opt.time), warmupTime: 100 });
-  const out = lowbit.dequantize(q);  // an aligned output, reused: the kernel, not the allocator
-  bench.add(label, () => lowbit.dequantize(q, { out }));
-  await bench.run();
-  const lat = bench.tasks[0].result.latency;
-  const gb = 4096 * 4096 * 4 / 1e9;
-  rows.push({ op: label, 'M x N x K': '4096x4096', isa: bestIsa, threads: 1, 'median ms': lat.p50.toFixed(3),
-    'G(FL)OPS median': (gb / (lat.p50 / 1e3)).toFixed(1), 'min-max': `${(gb / (lat.max / 1e3)).toFixed(1)}-${(gb / (lat.min / 1e3)).toFixed(1)}` });
-  console.error(`done: ${label}`);
-}
+const rows = [];
+const fp32Rate = new Map();
+const shapes = opt.full
+  ? [[4096, 4096], [11008, 4096], [14336, 4096]].flatMap(([N, K]) => [1, 8, 32, 512].map((M) => [M, N, K]))
+  : [[1, 4096, 4096], [32, 4096, 4096], [512, 4096, 4096], [1, 11008, 4096]];
+const kinds = ['fp32', 'int8', 'int4 g32', 'int4 g128', 'q4_0'];
+const want = (label) => !opt.filter || label.includes(opt.filter);
 
-// Per-call overhead of a tiny linear: what the binding costs.
-lowbit.setIsa(bestIsa);
-lowbit.setThreads(allThreads);
-if (!opt.filter || 'overhead'.includes(opt.filter)) {
-  const x = f32(1, 64), w = lowbit.quantize(f32(64, 64), { bits: 8 });
-  const out = new lowbit.Tensor('float32', new Float32Array(64), [1, 64]);
-  lowbit.linearSync(x, w);
-  const bench = new Bench({ time: Number(opt.time) });
-  bench.add('sync', () => lowbit.linearSync(x, w, undefined, { out }));
-  bench.add('async', async () => { await lowbit.linear(x, w); });
-  await bench.run();
-  for (const t of bench.tasks) {
-    rows.push({ op: `call overhead, ${t.name}`, 'M x N x K': '1x64x64', isa: bestIsa, threads: allThreads,
-      'median ms': t.result.latency.p50.toFixed(4), 'G(FL)OPS median': '', 'min-max': `${(t.result.latency.p50 * 1000).toFixed(2)} us/call` });
+lowbit.setThreads(1);
+for (const [M, N, K] of shapes) {
+  for (const kind of kinds) {
+    const label = `${kind} linear ${M}x${N}x${K}`;
+    if (!want(label) && !(kind === 'fp32' && want(`linear ${M}x${N}x${K}`))) continue;
+    const w = weightFor(kind, N, K);
+    const x = tensor(M, K, 7);
+    const out = new lowbit.Tensor('float32', new Float32Array(M * N), [M, N]);
+    const ops = 2 * M * N * K;
+    const hot = await measure(() => lowbit.linearSync(x, w, undefined, { out }), ops);
+    if (kind === 'fp32') fp32Rate.set(`${M}x${N}x${K}`, hot.rate);
+    // On the amx tier only int8 GEMMs of 16+ rows use AMX; everything else runs AVX-512 VNNI.
+    const engine = isa === 'amx' && !(kind === 'int8' && M >= 16) ? 'avx512vnni' : isa;
+    const peakFor = kind === 'fp32' ? peak.fp32Gflops : (int8Peaks[engine] ?? peak.int8Gops);
+    const base = fp32Rate.get(`${M}x${N}x${K}`);
+    rows.push({ op: `${kind} linear`, shape: `${M}x${N}x${K}`, weights: 'hot', threads: 1, unit: kind === 'fp32' ? 'GFLOPS' : 'GOPS',
+      median: hot.rate, min: hot.min, max: hot.max, ofPeak: hot.rate / peakFor,
+      vsFp32: base ? hot.rate / base : null, bytesPerWeight: bytesPerWeight(w) });
+    if (M === 1) {  // memory-bound: also with the weights evicted between calls
+      const copies = Math.max(2, Math.ceil((256 << 20) / (N * K * bytesPerWeight(w))));
+      const ws = Array.from({ length: copies }, () => copyOf(w));
+      ws.forEach((c) => lowbit.linearSync(x, c, undefined, { out }));  // pack each once
+      let i = 0;
+      const cold = await measure(() => lowbit.linearSync(x, ws[i++ % copies], undefined, { out }), ops);
+      rows.push({ op: `${kind} linear`, shape: `${M}x${N}x${K}`, weights: `cold (${copies} copies)`, threads: 1,
+        unit: kind === 'fp32' ? 'GFLOPS' : 'GOPS', median: cold.rate, min: cold.min, max: cold.max,
+        ofPeak: cold.rate / peakFor, vsFp32: null, bytesPerWeight: bytesPerWeight(w) });
+    }
+    console.error(`done: ${label}`);
   }
 }
 
-console.log(`lowbit ${JSON.parse((await import('node:fs')).readFileSync(new URL('../package.json', import.meta.url))).version}` +
-  ` on ${info.arch}, ISA ${bestIsa} (available: ${info.available.join(', ')}), ${info.physicalCores} cores, Node ${process.version}`);
-console.table(rows);
+// Dequantization and quantization, in GB/s of float32 written or read.
+for (const [label, q] of [['int4 g32 dequantize', { bits: 4, groupSize: 32 }], ['q4_0 dequantize', { bits: 4, format: 'q4_0' }],
+  ['int8 dequantize', { bits: 8 }]]) {
+  if (!want(label)) continue;
+  const w = lowbit.quantize(tensor(4096, 4096, 3), q);
+  const out = lowbit.dequantize(w);  // aligned, reused
+  const r = await measure(() => lowbit.dequantize(w, { out }), 4096 * 4096 * 4);
+  rows.push({ op: label, shape: '4096x4096', weights: '', threads: 1, unit: 'GB/s', median: r.rate, min: r.min, max: r.max,
+    ofPeak: r.rate / peak.readDramGBs, vsFp32: null, bytesPerWeight: bytesPerWeight(w) });
+}
+for (const [label, q] of [['quantize f32->int8', { bits: 8 }], ['quantize f32->int4 g32', { bits: 4, groupSize: 32 }],
+  ['quantize f32->q4_0', { bits: 4, format: 'q4_0' }]]) {
+  if (!want(label)) continue;
+  const w = tensor(1024, 4096, 5);
+  const r = await measure(() => lowbit.quantize(w, q), 1024 * 4096 * 4);
+  rows.push({ op: label, shape: '1024x4096', weights: '', threads: 1, unit: 'GB/s', median: r.rate, min: r.min, max: r.max,
+    ofPeak: r.rate / peak.readDramGBs, vsFp32: null, bytesPerWeight: null });
+}
+// The exact integer GEMM on a cube, and thread scaling on a compute-bound and a memory-bound shape.
+const scaling = [];
+for (const [label, M, N, K, kind] of [['int8 matmulInteger', 512, 512, 512, 'mmi'], ['int4 g32 linear', 512, 4096, 4096, 'int4 g32'],
+  ['int4 g32 linear', 1, 4096, 4096, 'int4 g32']]) {
+  if (!want(label)) continue;
+  for (let t = 1; t <= allThreads; t++) {
+    lowbit.setThreads(t);
+    let fn;
+    if (kind === 'mmi') {
+      const a = new lowbit.Tensor('uint8', Uint8Array.from(rand(M * K, 1), (v) => (v + 0.05) * 2550 & 255), [M, K]);
+      const b = new lowbit.Tensor('int8', Int8Array.from(rand(K * N, 2), (v) => Math.round(v * 2550)), [K, N]);
+      const out = new lowbit.Tensor('int32', new Int32Array(M * N), [M, N]);
+      fn = () => lowbit.matmulIntegerSync(a, b, 0, 0, { out });
+    } else {
+      const w = weightFor(kind, N, K), x = tensor(M, K, 7), out = new lowbit.Tensor('float32', new Float32Array(M * N), [M, N]);
+      fn = () => lowbit.linearSync(x, w, undefined, { out });
+    }
+    const r = await measure(fn, 2 * M * N * K);
+    scaling.push({ op: label, shape: `${M}x${N}x${K}`, threads: t, median: r.rate });
+    if (t === 1 || t === allThreads) {
+      rows.push({ op: label, shape: `${M}x${N}x${K}`, weights: 'hot (scaling)', threads: t, unit: 'GOPS', median: r.rate, min: r.min, max: r.max,
+        ofPeak: r.rate / ((isa === 'amx' && kind !== 'mmi' ? int8Peaks.avx512vnni : peak.int8Gops) * t), vsFp32: null, bytesPerWeight: kind === 'mmi' ? 1 : bytesPerWeight(weightFor(kind, N, K)) });
+    }
+  }
+}
+lowbit.setThreads(allThreads);
+
+// Call overhead of a tiny linear, and how long an async call keeps the event loop busy.
+const overhead = {};
+if (want('overhead')) {
+  const x = tensor(1, 64, 1), w = lowbit.quantize(tensor(64, 64, 2), { bits: 8 });
+  const out = new lowbit.Tensor('float32', new Float32Array(64), [1, 64]);
+  const sync = await measure(() => lowbit.linearSync(x, w, undefined, { out }), 1);
+  const bench = new Bench({ time: Number(opt.time) });
+  bench.add('async', async () => { await lowbit.linear(x, w); });
+  await bench.run();
+  overhead.syncUs = sync.medianMs * 1e3;
+  overhead.asyncUs = bench.tasks[0].result.latency.p50 * 1e3;
+  // Event loop: the longest gap between immediates while one large async linear runs.
+  const bx = tensor(256, 4096, 3), bw = weightFor('int8', 4096, 4096);
+  await lowbit.linear(bx, bw);
+  let last = performance.now(), maxGap = 0, done = false;
+  const t0 = performance.now();
+  const p = lowbit.linear(bx, bw).then(() => { done = true; });
+  const callMs = performance.now() - t0;
+  while (!done) {
+    await new Promise((r) => setImmediate(r));
+    const now = performance.now();
+    maxGap = Math.max(maxGap, now - last);
+    last = now;
+  }
+  await p;
+  overhead.asyncCallReturnsInMs = callMs;
+  overhead.maxEventLoopGapMs = maxGap;
+  overhead.opMs = performance.now() - t0;
+}
+
+// ---- report ----------------------------------------------------------------------------------
+const header = {
+  lowbit: version, node: process.version, cpu: cpus()[0]?.model ?? 'unknown', arch: info.arch, isa,
+  available: info.available, threads: allThreads, physicalCores: info.physicalCores,
+};
+const fmt = (v, d = 1) => (v === null || v === undefined ? '' : v.toFixed(d));
+console.log(`lowbit ${version} · Node ${process.version} · ${header.cpu} · ${info.arch} · ISA ${isa} ` +
+  `(available: ${info.available.join(', ')}) · ${allThreads} threads`);
+console.log(`measured limits per core: int8 ${Object.entries(int8Peaks).map(([k, v]) => `${k} ${fmt(v)}`).join(', ')} GOPS, ` +
+  `fp32 ${fmt(peak.fp32Gflops)} GFLOPS, ` +
+  `read ${fmt(peak.readL2GBs)} GB/s (1 MiB) / ${fmt(peak.readL3GBs)} (16 MiB) / ${fmt(peak.readDramGBs)} (512 MiB)`);
+console.table(rows.map((r) => ({
+  op: r.op, 'M x N x K': r.shape, weights: r.weights, thr: r.threads, median: `${fmt(r.median)} ${r.unit}`,
+  'of peak': r.ofPeak === null ? '' : `${(100 * r.ofPeak).toFixed(0)} %`, 'min-max': `${fmt(r.min, 0)}-${fmt(r.max, 0)}`,
+  'vs fp32': r.vsFp32 ? `${r.vsFp32.toFixed(1)}x` : '', 'B/weight': r.bytesPerWeight ? r.bytesPerWeight.toFixed(3) : '',
+})));
+if (scaling.length) console.table(scaling.map((s) => ({ op: s.op, 'M x N x K': s.shape, threads: s.threads, 'GOPS': fmt(s.median) })));
+if (overhead.syncUs !== undefined) {
+  console.log(`call overhead (1x64x64 int8 linear): sync ${fmt(overhead.syncUs, 2)} µs, async ${fmt(overhead.asyncUs, 2)} µs; ` +
+    `a 256x4096x4096 async linear returned in ${fmt(overhead.asyncCallReturnsInMs, 2)} ms and the event loop's ` +
+    `longest gap while it ran (${fmt(overhead.opMs, 1)} ms) was ${fmt(overhead.maxEventLoopGapMs, 2)} ms`);
+}
+console.log('(of peak: GOPS/GFLOPS against the probes above; GB/s rows against the 512 MiB read probe)');
+if (opt.json) {
+  writeFileSync(opt.json, JSON.stringify({ schema: 'lowbit-bench/1', header, peak, rows, scaling, overhead }, null, 2));
+  console.log(`wrote ${opt.json}`);
+}
