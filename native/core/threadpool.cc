@@ -1,6 +1,7 @@
 #include "threadpool.h"
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstdlib>
 #include <mutex>
@@ -20,9 +21,35 @@
 #if defined(__APPLE__)
 #include <sys/sysctl.h>
 #endif
+#if defined(__x86_64__) || defined(_M_X64)
+#include <immintrin.h>
+#endif
 
 namespace lowbit {
 namespace {
+
+inline void cpu_relax() {
+#if defined(__x86_64__) || defined(_M_X64)
+  _mm_pause();
+#elif defined(__aarch64__)
+  __asm__ volatile("yield");
+#endif
+}
+
+// Waits up to kSpinTime for pred() to hold by polling before the caller blocks: waking a
+// sleeping thread costs tens of microseconds in a VM, more than a small GEMM's whole run.
+constexpr auto kSpinTime = std::chrono::microseconds(100);
+template <typename Pred>
+bool spin_until(Pred pred) {
+  const auto end = std::chrono::steady_clock::now() + kSpinTime;
+  for (;;) {
+    for (int i = 0; i < 64; ++i) {
+      if (pred()) return true;
+      cpu_relax();
+    }
+    if (std::chrono::steady_clock::now() > end) return false;
+  }
+}
 
 class Pool {
  public:
@@ -65,10 +92,14 @@ class Pool {
     }
     cv_.notify_all();
     work();
+    {
+      std::lock_guard<std::mutex> lk(mu_);
+      // Helpers that have not woken yet have nothing left to do: do not wait for them to wake.
+      active_ -= helpers_wanted_;
+      helpers_wanted_ = 0;
+    }
+    spin_until([this] { return active_.load(std::memory_order_acquire) == 0; });
     std::unique_lock<std::mutex> lk(mu_);
-    // Helpers that have not woken yet have nothing left to do: do not wait for them to wake.
-    active_ -= helpers_wanted_;
-    helpers_wanted_ = 0;
     done_cv_.wait(lk, [this] { return active_ == 0; });
     fn_ = nullptr;
   }
@@ -81,6 +112,7 @@ class Pool {
   }
   void loop(uint64_t seen) {
     for (;;) {
+      spin_until([&] { return generation_.load(std::memory_order_acquire) != seen; });
       std::unique_lock<std::mutex> lk(mu_);
       cv_.wait(lk, [&] { return generation_ != seen; });
       seen = generation_;
@@ -101,8 +133,9 @@ class Pool {
   const std::function<void(size_t)>* fn_ = nullptr;
   size_t n_ = 0;
   std::atomic<size_t> next_{0};
-  size_t active_ = 0, helpers_wanted_ = 0;
-  uint64_t generation_ = 0;
+  std::atomic<size_t> active_{0};
+  size_t helpers_wanted_ = 0;
+  std::atomic<uint64_t> generation_{0};  // written under mu_, also polled without it
   bool stop_ = false;
 };
 
