@@ -117,6 +117,15 @@ async function measure(fn, ops) {
   return { medianMs: lat.p50, rate: ops / (lat.p50 / 1e3) / 1e9, min: ops / (lat.max / 1e3) / 1e9, max: ops / (lat.min / 1e3) / 1e9 };
 }
 
+async function measureAsync(fn, ops) {
+  await fn();
+  const bench = new Bench({ time: Number(opt.time), warmupTime: 50 });
+  bench.add('x', fn);
+  await bench.run();
+  const lat = bench.tasks[0].result.latency;
+  return { medianMs: lat.p50, rate: ops / (lat.p50 / 1e3) / 1e9 };
+}
+
 const rows = [];
 const fp32Rate = new Map();
 const shapes = opt.full
@@ -232,6 +241,59 @@ if (want('overhead')) {
   overhead.opMs = performance.now() - t0;
 }
 
+// ---- onnxruntime-node on the same work, when it is installed ----------------------------------
+// Not a dependency (its install script fetches GPU binaries): install it for the comparison with
+//   ONNXRUNTIME_NODE_INSTALL=skip npm install --no-save onnxruntime-node
+const peers = [];
+let ortNote = '';
+let ort = null;
+try {
+  ort = (await import('onnxruntime-node')).default;
+} catch {
+  ortNote = 'onnxruntime-node is not installed: ONNXRUNTIME_NODE_INSTALL=skip npm install --no-save onnxruntime-node to compare';
+}
+if (ort && want('onnxruntime')) {
+  const onnx = await import('./onnx.mjs');
+  const ortShapes = opt.full ? [1, 8, 32, 512] : [1, 32, 512];
+  const N = 4096, K = 4096;
+  const wf = weightFor('fp32', N, K), w8 = weightFor('int8', N, K);
+  const bT = new Float32Array(K * N), b8T = new Int8Array(K * N);  // [K, N] for ONNX MatMul
+  for (let n = 0; n < N; n++) for (let k = 0; k < K; k++) { bT[k * N + n] = wf.data[n * K + k]; b8T[k * N + n] = w8.data[n * K + k]; }
+  const models = [
+    ['fp32 linear', 'MatMul fp32', onnx.matMulModel(K, N, bT), 'float32'],
+    ['int8 linear', 'DynamicQuantizeMatMul', onnx.dynamicQuantizeMatMulModel(K, N, b8T, w8.scales), 'float32'],
+    ['int4 g32 linear', 'MatMulNBits g32 acc4', (() => { const q = weightFor('int4 g32', N, K); return onnx.matMulNBitsModel(K, N, 32, q.data, q.scales, 4); })(), 'float32'],
+    ['int4 g128 linear', 'MatMulNBits g128 acc4', (() => { const q = weightFor('int4 g128', N, K); return onnx.matMulNBitsModel(K, N, 128, q.data, q.scales, 4); })(), 'float32'],
+  ];
+  for (const [ours, label, bytes] of models) {
+    const session = await ort.InferenceSession.create(bytes, { intraOpNumThreads: 1, interOpNumThreads: 1, graphOptimizationLevel: 'all' });
+    for (const M of ortShapes) {
+      const feeds = { A: new ort.Tensor('float32', rand(M * K, 7), [M, K]) };
+      const r = await measureAsync(() => session.run(feeds), 2 * M * N * K);
+      const mine = rows.find((x) => x.op === `${ours}` && x.shape === `${M}x${N}x${K}` && x.weights === 'hot' && x.threads === 1);
+      peers.push({ peer: `onnxruntime ${label}`, shape: `${M}x${N}x${K}`, median: r.rate, lowbit: mine?.median ?? null });
+    }
+    await session.release();
+    console.error(`done: onnxruntime ${label}`);
+  }
+  // Per-call cost of run() on a tiny model, and the event loop while a large run() is in flight.
+  const tiny = await ort.InferenceSession.create(onnx.matMulModel(64, 64, rand(64 * 64, 2)), { intraOpNumThreads: 1 });
+  const tf = { A: new ort.Tensor('float32', rand(64, 1), [1, 64]) };
+  const t = await measureAsync(() => tiny.run(tf), 1);
+  overhead.ortRunUs = t.medianMs * 1e3;
+  const big = await ort.InferenceSession.create(onnx.dynamicQuantizeMatMulModel(K, N, b8T, w8.scales), { intraOpNumThreads: 1 });
+  const bf = { A: new ort.Tensor('float32', rand(256 * K, 3), [256, K]) };
+  await big.run(bf);
+  let last = performance.now(), maxGap = 0, done = false;
+  const t0 = performance.now();
+  const p = big.run(bf).then(() => { done = true; });
+  const callMs = performance.now() - t0;
+  while (!done) { await new Promise((r) => setImmediate(r)); const now = performance.now(); maxGap = Math.max(maxGap, now - last); last = now; }
+  await p;
+  overhead.ortRunReturnsInMs = callMs;
+  overhead.ortMaxEventLoopGapMs = maxGap;
+}
+
 // ---- report ----------------------------------------------------------------------------------
 const header = {
   lowbit: version, node: process.version, cpu: cpus()[0]?.model ?? 'unknown', arch: info.arch, isa,
@@ -254,8 +316,16 @@ if (overhead.syncUs !== undefined) {
     `a 256x4096x4096 async linear returned in ${fmt(overhead.asyncCallReturnsInMs, 2)} ms and the event loop's ` +
     `longest gap while it ran (${fmt(overhead.opMs, 1)} ms) was ${fmt(overhead.maxEventLoopGapMs, 2)} ms`);
 }
+if (peers.length) {
+  console.table(peers.map((p) => ({ peer: p.peer, 'M x N x K': p.shape, 'peer GOPS': fmt(p.median), 'lowbit GOPS': fmt(p.lowbit),
+    'lowbit / peer': p.lowbit ? `${(p.lowbit / p.median).toFixed(2)}x` : '' })));
+  console.log(`onnxruntime run() on a 1x64x64 MatMul: ${fmt(overhead.ortRunUs, 2)} µs per call; a 256x4096x4096 ` +
+    `DynamicQuantizeMatMul run() returned after ${fmt(overhead.ortRunReturnsInMs, 2)} ms, longest event-loop gap ${fmt(overhead.ortMaxEventLoopGapMs, 2)} ms`);
+} else if (ortNote) {
+  console.log(ortNote);
+}
 console.log('(of peak: GOPS/GFLOPS against the probes above; GB/s rows against the 512 MiB read probe)');
 if (opt.json) {
-  writeFileSync(opt.json, JSON.stringify({ schema: 'lowbit-bench/1', header, peak, rows, scaling, overhead }, null, 2));
+  writeFileSync(opt.json, JSON.stringify({ schema: 'lowbit-bench/1', header, peak, rows, scaling, overhead, peers }, null, 2));
   console.log(`wrote ${opt.json}`);
 }
