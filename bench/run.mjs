@@ -166,6 +166,29 @@ for (const [M, N, K] of shapes) {
   }
 }
 
+// What a Node developer without lowbit would write: a plain-JS fp32 linear, on small shapes.
+for (const [M, N, K] of [[1, 512, 512], [32, 512, 512]]) {
+  const label = `plain JS fp32 linear ${M}x${N}x${K}`;
+  if (!want(label)) continue;
+  const x = rand(M * K, 7), w = rand(N * K, 8), y = new Float32Array(M * N);
+  const js = () => {
+    for (let m = 0; m < M; m++)
+      for (let n = 0; n < N; n++) {
+        let acc = 0;
+        for (let k = 0; k < K; k++) acc += x[m * K + k] * w[n * K + k];
+        y[m * N + n] = acc;
+      }
+  };
+  const r = await measure(js, 2 * M * N * K);
+  const xt = new lowbit.Tensor('float32', x, [M, K]), wt = new lowbit.Tensor('float32', w, [N, K]);
+  const out = new lowbit.Tensor('float32', new Float32Array(M * N), [M, N]);
+  const lb = await measure(() => lowbit.linearSync(xt, wt, undefined, { out }), 2 * M * N * K);
+  rows.push({ op: 'plain JS fp32 linear', shape: `${M}x${N}x${K}`, weights: 'hot', threads: 1, unit: 'GFLOPS', median: r.rate,
+    min: r.min, max: r.max, ofPeak: r.rate / peak.fp32Gflops, vsFp32: r.rate / lb.rate, bytesPerWeight: 4 });
+  rows.push({ op: 'fp32 linear', shape: `${M}x${N}x${K}`, weights: 'hot', threads: 1, unit: 'GFLOPS', median: lb.rate,
+    min: lb.min, max: lb.max, ofPeak: lb.rate / peak.fp32Gflops, vsFp32: 1, bytesPerWeight: 4 });
+}
+
 // Dequantization and quantization, in GB/s of float32 written or read.
 for (const [label, q] of [['int4 g32 dequantize', { bits: 4, groupSize: 32 }], ['q4_0 dequantize', { bits: 4, format: 'q4_0' }],
   ['int8 dequantize', { bits: 8 }]]) {
@@ -308,7 +331,7 @@ console.log(`measured limits per core: int8 ${Object.entries(int8Peaks).map(([k,
 console.table(rows.map((r) => ({
   op: r.op, 'M x N x K': r.shape, weights: r.weights, thr: r.threads, median: `${fmt(r.median)} ${r.unit}`,
   'of peak': r.ofPeak === null ? '' : `${(100 * r.ofPeak).toFixed(0)} %`, 'min-max': `${fmt(r.min, 0)}-${fmt(r.max, 0)}`,
-  'vs fp32': r.vsFp32 ? `${r.vsFp32.toFixed(1)}x` : '', 'B/weight': r.bytesPerWeight ? r.bytesPerWeight.toFixed(3) : '',
+  'vs fp32': r.vsFp32 ? `${r.vsFp32.toPrecision(2)}x` : '', 'B/weight': r.bytesPerWeight ? r.bytesPerWeight.toFixed(3) : '',
 })));
 if (scaling.length) console.table(scaling.map((s) => ({ op: s.op, 'M x N x K': s.shape, threads: s.threads, 'GOPS': fmt(s.median) })));
 if (overhead.syncUs !== undefined) {
