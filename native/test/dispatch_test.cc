@@ -3,6 +3,7 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "dispatch/dispatch.h"
 #include "test-util.h"
 
 namespace lowbit::test {
@@ -50,6 +51,26 @@ TEST(Dispatch, FeaturesAreReported) {
     EXPECT_TRUE(zmm) << "avx512vnni needs the OS to save ZMM state";
   }
 #endif
+}
+
+}  // namespace
+}  // namespace lowbit::test
+
+namespace lowbit::test {
+namespace {
+
+TEST(Dispatch, PeakProbesRunOnEveryIsa) {
+  // Each probe reports the multiply-accumulates of its chains: a positive multiple of the
+  // iteration count, and twice the iterations give twice the work.
+  for (Isa isa : available_isas()) {
+    const KernelTable* t = kernel_table(isa);
+    for (ProbeFn probe : {t->probe_int8, t->probe_f32}) {
+      const uint64_t one = probe(1000), two = probe(2000);
+      EXPECT_GT(one, 0u) << isa_name(isa);
+      EXPECT_EQ(one % 1000, 0u) << isa_name(isa);
+      EXPECT_EQ(two, 2 * one) << isa_name(isa);
+    }
+  }
 }
 
 }  // namespace
