@@ -38,6 +38,8 @@ export interface NativeAddon {
   _alignedFloat32Array(n: number): Float32Array;
   _probe(kind: 'int8' | 'f32', iterations: number): number;
   _probeRead(bytes: Uint8Array): number;
+  _quantizeWeightsInt8(w: Float32Array, N: number, K: number, symmetric: boolean, q: Int8Array | Uint8Array,
+    scales: Float32Array, zps: Uint8Array | null): boolean;
   _dequantizeLinear(x: Int8Array | Uint8Array, y: Float32Array, outer: number, channels: number,
     inner: number, scales: Float32Array, zeroPoints: Int32Array | null): void;
 }

@@ -165,37 +165,13 @@ export function quantize(x: Tensor, opts: QuantizeOptions): QuantizedTensor {
     throw new RangeError(`opts.groupSize must be -1 (per-channel) for 8-bit, got ${String(groupSize)}`);
   }
   const [N, K] = x.dims;
-  const w = x.data as Float32Array;
   const scales = new Float32Array(N);
-  const zps = new Int32Array(N);
-  for (let n = 0; n < N; n++) {
-    let lo = 0;
-    let hi = 0;
-    for (let k = n * K, end = k + K; k < end; k++) {
-      const v = w[k];
-      if (!Number.isFinite(v)) {
-        throw new RangeError(`x[${n}, ${k - n * K}] is ${v}: weights must be finite to be quantized`);
-      }
-      if (v < lo) lo = v;
-      else if (v > hi) hi = v;
-    }
-    if (symmetric) {
-      const amax = Math.max(-lo, hi);
-      scales[n] = amax === 0 ? 1 : Math.fround(Math.fround(amax) / 127);
-    } else {
-      // Same construction as the dynamic activation quantizer: finite for every finite row.
-      let s = Math.fround(Math.fround(hi / 255) - Math.fround(lo / 255));
-      if (s === 0) s = 1;
-      scales[n] = s;
-      zps[n] = Math.min(255, Math.max(0, roundHalfEven(Math.fround(-lo / s))));
-    }
-  }
+  const zeroPoints = symmetric ? undefined : new Uint8Array(N);
   const data = symmetric ? new Int8Array(N * K) : new Uint8Array(N * K);
-  native._quantizeLinear(w, data, 1, N, K, scales, symmetric ? null : zps);
-  return new QuantizedTensor({
-    dims: [N, K], bits: 8, format: 'int8', groupSize: -1, symmetric, data, scales,
-    zeroPoints: symmetric ? undefined : Uint8Array.from(zps),
-  });
+  // Scales and values in native code (see quantize_weights_int8); it only reports that some
+  // weight is not finite, so find which for the message.
+  if (!native._quantizeWeightsInt8(x.data as Float32Array, N, K, symmetric, data, scales, zeroPoints ?? null)) checkFinite(x);
+  return new QuantizedTensor({ dims: [N, K], bits: 8, format: 'int8', groupSize: -1, symmetric, data, scales, zeroPoints });
 }
 
 /**
@@ -316,7 +292,3 @@ function checkFinite(x: Tensor): void {
   }
 }
 
-export function roundHalfEven(v: number): number {
-  const r = Math.round(v);
-  return Math.abs(v % 1) === 0.5 && r % 2 !== 0 ? r - 1 : r;
-}

@@ -415,6 +415,24 @@ Napi::Value QuantizeLinear(const Napi::CallbackInfo& info) {
   return info[1];
 }
 
+// _quantizeWeightsInt8(w, N, K, symmetric, q: Int8Array | Uint8Array, scales, zps | null) -> bool
+// (false: a weight is NaN or ±Inf; the caller finds which, for its message)
+Napi::Value QuantizeWeightsInt8(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const size_t N = to_size(info[1], "N"), K = to_size(info[2], "K");
+  const bool symmetric = info[3].ToBoolean();
+  if (N > (size_t{1} << 31) || K > (size_t{1} << 31)) throw_range(env, "weights are too large");
+  View<float> w = typed<float>(info[0], napi_float32_array, N * K, "w");
+  void* q = symmetric ? static_cast<void*>(typed<int8_t>(info[4], napi_int8_array, N * K, "q").data)
+                      : static_cast<void*>(typed<uint8_t>(info[4], napi_uint8_array, N * K, "q").data);
+  View<float> scales = typed<float>(info[5], napi_float32_array, N, "scales");
+  View<uint8_t> zps = typed<uint8_t>(info[6], napi_uint8_array, symmetric ? 0 : N, "zero points", symmetric);
+  const Status s = lowbit::quantize_weights_int8(w.data, N, K, symmetric, q, scales.data, zps.data);
+  if (s == Status::invalid_argument) return Napi::Boolean::New(env, false);
+  check(env, s, "quantize");
+  return Napi::Boolean::New(env, true);
+}
+
 // _dequantizeLinear(x: Int8Array | Uint8Array, y: Float32Array, outer, channels, inner, scales, zps | null)
 Napi::Value DequantizeLinear(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
@@ -610,6 +628,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("_linear", Napi::Function::New(env, Linear));
   exports.Set("_quantizeLinear", Napi::Function::New(env, QuantizeLinear));
   exports.Set("_dequantizeLinear", Napi::Function::New(env, DequantizeLinear));
+  exports.Set("_quantizeWeightsInt8", Napi::Function::New(env, QuantizeWeightsInt8));
   exports.Set("_quantizeGgml", Napi::Function::New(env, QuantizeGgml));
   exports.Set("_probe", Napi::Function::New(env, Probe));
   exports.Set("_probeRead", Napi::Function::New(env, ProbeRead));

@@ -115,6 +115,13 @@ Status quantize_linear_u8(const float* x, uint8_t* y, const QuantizeLinearArgs& 
 Status dequantize_linear_s8(const int8_t* x, float* y, const QuantizeLinearArgs& a);
 Status dequantize_linear_u8(const uint8_t* x, float* y, const QuantizeLinearArgs& a);
 
+// int8 weights [N, K], one scale per row: symmetric -> int8 with scale = max|w| / 127 (1 for
+// an all-zero row); asymmetric -> uint8 with scale = hi/255 - lo/255 over [min(0, lo),
+// max(0, hi)] (1 if 0) and zero point round_half_even(-lo / scale); values by QuantizeLinear
+// (x / scale, half to even, saturate). A NaN or ±Inf weight gives invalid_argument.
+Status quantize_weights_int8(const float* w, size_t N, size_t K, bool symmetric, void* q, float* scales,
+                             uint8_t* zero_points);
+
 // ---- FP32 GEMM --------------------------------------------------------------------------------
 // y[m,n] = sum_k x[m,k] * B[k,n] + bias[n], B packed once like the int8 one.
 size_t sgemm_packed_b_size(size_t K, size_t N);
