@@ -134,3 +134,56 @@ TEST(SumU8, EveryKernelMatchesTheScalarSum) {
 
 }  // namespace
 }  // namespace lowbit::test
+
+namespace lowbit::test {
+namespace {
+
+TEST(QuantizeWeightsInt8, ScalesAndValuesFollowTheDefinition) {
+  std::mt19937_64 rng(seed() + 23);
+  std::normal_distribution<float> g(0.f, 0.3f);
+  for (size_t K : {1, 3, 4, 5, 33, 1000}) {
+    const size_t N = 6;
+    std::vector<float> w(N * K);
+    for (auto& v : w) v = g(rng);
+    for (size_t k = 0; k < K; ++k) w[1 * K + k] = 0.f;          // all zero: scale 1
+    for (size_t k = 0; k < K; ++k) w[2 * K + k] = 0.5f + k;     // all positive
+    for (bool symmetric : {true, false}) {
+      std::vector<uint8_t> q(N * K);
+      std::vector<float> scales(N);
+      std::vector<uint8_t> zps(N);
+      ASSERT_EQ(quantize_weights_int8(w.data(), N, K, symmetric, q.data(), scales.data(), zps.data()), Status::ok);
+      for (size_t n = 0; n < N; ++n) {
+        float lo = 0.f, hi = 0.f;
+        for (size_t k = 0; k < K; ++k) { lo = std::fmin(lo, w[n * K + k]); hi = std::fmax(hi, w[n * K + k]); }
+        float s;
+        int32_t zp = 0;
+        if (symmetric) {
+          const float amax = std::fmax(-lo, hi);
+          s = amax == 0.f ? 1.f : amax / 127.f;
+        } else {
+          s = hi / 255.f - lo / 255.f;
+          if (s == 0.f) s = 1.f;
+          zp = static_cast<int32_t>(std::fmin(255.f, std::fmax(0.f, std::nearbyint(-lo / s))));
+          EXPECT_EQ(zps[n], zp);
+        }
+        EXPECT_EQ(scales[n], s) << "n=" << n << " K=" << K;
+        if (symmetric) {
+          std::vector<int8_t> want(K);
+          lb_quantize_linear_ref(w.data() + n * K, want.data(), 1, 1, K, &s, &zp);
+          EXPECT_EQ(std::memcmp(q.data() + n * K, want.data(), K), 0) << "n=" << n;
+        } else {
+          std::vector<uint8_t> want(K);
+          lb_quantize_linear_ref(w.data() + n * K, want.data(), 1, 1, K, &s, &zp);
+          EXPECT_EQ(std::memcmp(q.data() + n * K, want.data(), K), 0) << "n=" << n;
+        }
+      }
+    }
+    w[5 * K + K - 1] = NAN;
+    std::vector<uint8_t> q(N * K), zps(N);
+    std::vector<float> scales(N);
+    EXPECT_EQ(quantize_weights_int8(w.data(), N, K, false, q.data(), scales.data(), zps.data()), Status::invalid_argument);
+  }
+}
+
+}  // namespace
+}  // namespace lowbit::test
