@@ -62,25 +62,18 @@ constexpr KernelTable kAvx512vnni{
     lb_probe_int8__avx512vnni,
     lb_probe_f32__avx512vnni,
 };
-// AMX tiles take B in exactly the VNNI panel layout (rows of 4-k groups), so up to 15 rows of
-// A go to the VNNI kernel on the same packed weights.
-constexpr KernelTable kAmx{
-    {lb_u8_s8_s32_gemm_ukernel_32x32c4__amx, 32, 32, 4, QgemmAFormat::u8, false, 64,
-     lb_u8_s8_s32_gemm_begin__amx, lb_u8_s8_s32_gemm_end__amx},
-    kVnni8x32,
-    15,
-    {lb_f32_gemm_ukernel_14x32__avx512vnni, 14, 32},
-    lb_f32_qu8_quantize_rows__avx512vnni,
-    lb_u8_sum__avx2,
-    lb_qd8_f32_qb4w_gemm_ukernel_8x16c8__avx512vnni,
-    8,
-    lb_qd8_f32_q41w_gemm_ukernel_8x16c8__avx512vnni,
-    lb_qd8_f32_qb8w_gemm_ukernel_8x16c4__avx512vnni,
-    lb_f32_qs8_quantize_blocks__avx512vnni,
-    lb_qb4_f32_dequantize_row__avx512vnni,
-    lb_probe_int8__amx,
-    lb_probe_f32__avx512vnni,
-};
+// AMX is the AVX-512 VNNI tier with tile GEMMs for 16+ rows. AMX tiles take B in exactly the
+// VNNI panel layout (rows of 4-k groups), so up to 15 rows of A go to the VNNI kernel on the
+// same packed weights.
+constexpr KernelTable amx_from(KernelTable t) {
+  t.qgemm = {lb_u8_s8_s32_gemm_ukernel_32x32c4__amx, 32, 32, 4, QgemmAFormat::u8, false, 64,
+             lb_u8_s8_s32_gemm_begin__amx, lb_u8_s8_s32_gemm_end__amx};
+  t.qgemm_small = kVnni8x32;
+  t.small_m_max = 15;
+  t.probe_int8 = lb_probe_int8__amx;
+  return t;
+}
+constexpr KernelTable kAmx = amx_from(kAvx512vnni);
 #endif
 #if defined(__aarch64__) || defined(_M_ARM64)
 constexpr KernelTable kNeon{
@@ -99,38 +92,26 @@ constexpr KernelTable kNeon{
     lb_probe_int8__neon,
     lb_probe_f32__neon,
 };
-constexpr KernelTable kNeondot{
-    {lb_u8_s8_s32_gemm_ukernel_8x8c4__neondot, 8, 8, 4, QgemmAFormat::s8_shifted, false, 4},
-    {},
-    0,
-    {lb_f32_gemm_ukernel_8x12__neon, 8, 12},
-    lb_f32_qu8_quantize_rows__neon,
-    lb_u8_sum__neon,
-    lb_qd8_f32_qb4w_gemm_ukernel_2x16c8__neondot,
-    2,
-    lb_qd8_f32_q41w_gemm_ukernel_2x16c8__neondot,
-    lb_qd8_f32_qb8w_gemm_ukernel_2x16c4__neondot,
-    lb_f32_qs8_quantize_blocks__neon,
-    lb_qb4_f32_dequantize_row__neon,
-    lb_probe_int8__neondot,
-    lb_probe_f32__neon,
-};
-constexpr KernelTable kI8mm{
-    {lb_u8_s8_s32_gemm_ukernel_8x8c8__i8mm, 8, 8, 8, QgemmAFormat::u8, false, 8},
-    {},
-    0,
-    {lb_f32_gemm_ukernel_8x12__neon, 8, 12},
-    lb_f32_qu8_quantize_rows__neon,
-    lb_u8_sum__neon,
-    lb_qd8_f32_qb4w_gemm_ukernel_4x16c8__i8mm,
-    4,
-    lb_qd8_f32_q41w_gemm_ukernel_2x16c8__neondot,
-    lb_qd8_f32_qb8w_gemm_ukernel_2x16c4__neondot,
-    lb_f32_qs8_quantize_blocks__neon,
-    lb_qb4_f32_dequantize_row__neon,
-    lb_probe_int8__i8mm,
-    lb_probe_f32__neon,
-};
+// The dot-product and i8mm tiers replace the integer kernels of the tier below them; the
+// float, quantization and dequantization kernels are NEON's.
+constexpr KernelTable neondot_from(KernelTable t) {
+  t.qgemm = {lb_u8_s8_s32_gemm_ukernel_8x8c4__neondot, 8, 8, 4, QgemmAFormat::s8_shifted, false, 4};
+  t.qb4_gemm = lb_qd8_f32_qb4w_gemm_ukernel_2x16c8__neondot;
+  t.qb4_mr = 2;
+  t.q41_gemm = lb_qd8_f32_q41w_gemm_ukernel_2x16c8__neondot;
+  t.qb8_gemm = lb_qd8_f32_qb8w_gemm_ukernel_2x16c4__neondot;
+  t.probe_int8 = lb_probe_int8__neondot;
+  return t;
+}
+constexpr KernelTable kNeondot = neondot_from(kNeon);
+constexpr KernelTable i8mm_from(KernelTable t) {
+  t.qgemm = {lb_u8_s8_s32_gemm_ukernel_8x8c8__i8mm, 8, 8, 8, QgemmAFormat::u8, false, 8};
+  t.qb4_gemm = lb_qd8_f32_qb4w_gemm_ukernel_4x16c8__i8mm;  // q4_1 / q8_0 stay on sdot
+  t.qb4_mr = 4;
+  t.probe_int8 = lb_probe_int8__i8mm;
+  return t;
+}
+constexpr KernelTable kI8mm = i8mm_from(kNeondot);
 #endif
 
 bool supported(Isa isa) {
