@@ -5,12 +5,13 @@
 // speedup over the fp32 baseline on the same shape, and the bytes per weight. Weights are
 // prepacked (a warm-up call packs them, as real use does) and outputs reused; "cold" rows rotate
 // through enough copies of the weights to defeat the caches.
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
-import { createRequire } from 'node:module';
 import { parseArgs } from 'node:util';
 import { Bench } from 'tinybench';
 import * as lowbit from '../dist/index.js';
+// The probes are internal exports of the addon: the same handle lowbit itself loaded.
+import { native } from '../dist/native.js';
 
 const { values: opt } = parseArgs({
   options: {
@@ -27,11 +28,7 @@ const isa = opt.isa ?? info.isa;
 lowbit.setIsa(isa);
 const allThreads = opt.threads ? Number(opt.threads) : info.physicalCores;
 const version = JSON.parse(readFileSync(new URL('../package.json', import.meta.url))).version;
-// The probes are internal exports of the addon, loaded through the same path lowbit uses.
-const addonPath = [process.env.LOWBIT_ADDON, '../build-cmake/Release/lowbit.node', '../build/Release/lowbit.node']
-  .filter(Boolean).map((p) => (p.startsWith('/') ? p : new URL(p, import.meta.url).pathname))
-  .find((p) => existsSync(p));
-const native = createRequire(import.meta.url)(addonPath);
+
 
 // ---- the machine's limits, measured now ----------------------------------------------------
 function median(xs) { const s = [...xs].sort((a, b) => a - b); return s[Math.floor(s.length / 2)]; }
