@@ -36,6 +36,7 @@ export interface NativeAddon {
   _linearQb4(x: Float32Array, M: number, K: number, packed: Uint8Array, bias: Float32Array | null, y: Float32Array,
     async: boolean): Float32Array | Promise<Float32Array>;
   _alignedFloat32Array(n: number): Float32Array;
+  _convertHalf<T extends Float32Array | Uint16Array>(src: Float32Array | Uint16Array, dst: T): T;
   _probe(kind: 'int8' | 'f32', iterations: number): number;
   _probeRead(bytes: Uint8Array): number;
   _quantizeWeightsInt8(w: Float32Array, N: number, K: number, symmetric: boolean, q: Int8Array | Uint8Array,

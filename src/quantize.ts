@@ -174,6 +174,50 @@ export function quantize(x: Tensor, opts: QuantizeOptions): QuantizedTensor {
   return new QuantizedTensor({ dims: [N, K], bits: 8, format: 'int8', groupSize: -1, symmetric, data, scales, zeroPoints });
 }
 
+/** The arrays a QuantizedTensor of these dims and options holds, without quantizing anything. */
+export interface QuantizedLayout {
+  format: QuantFormat; bits: 4 | 8; groupSize: number; symmetric: boolean;
+  data: { type: 'int8' | 'uint8'; length: number };
+  scales?: { type: 'float32' | 'float16'; length: number };
+  zeroPoints?: { length: number };
+}
+
+export function quantizedLayout(dims: readonly number[], opts: QuantizeOptions): QuantizedLayout {
+  if (dims.length !== 2) throw new RangeError(`a quantized weight is [N, K], got [${dims.join(', ')}]`);
+  const [N, K] = dims;
+  const { bits, symmetric = true, groupSize, format, scaleType = 'float32' } = opts;
+  if (format !== undefined) {
+    const ggml = GGML[format as GgmlFormat];
+    if (!ggml) throw new RangeError(`opts.format must be q4_0, q4_1 or q8_0, got ${String(format)}`);
+    if (K % 32 !== 0) throw new RangeError(`x's last dimension must be a multiple of 32 for ${format}, got ${K}`);
+    return { format, bits: ggml.bits, groupSize: 32, symmetric: ggml.symmetric, data: { type: 'uint8', length: (N * K / 32) * ggml.blockBytes } };
+  }
+  if (bits === 4) {
+    const g = groupSize ?? 32;
+    if (![16, 32, 64, 128, 256].includes(g)) throw new RangeError(`opts.groupSize must be 16, 32, 64, 128 or 256 for 4-bit, got ${String(groupSize)}`);
+    const blocks = Math.ceil(K / g);
+    return {
+      format: 'int4', bits: 4, groupSize: g, symmetric, data: { type: 'uint8', length: N * blocks * g / 2 },
+      scales: { type: scaleType, length: N * blocks }, ...(symmetric ? {} : { zeroPoints: { length: N * Math.ceil(blocks / 2) } }),
+    };
+  }
+  if (bits !== 8) throw new RangeError(`opts.bits must be 8 or 4, got ${String(bits)}`);
+  return {
+    format: 'int8', bits: 8, groupSize: -1, symmetric, data: { type: symmetric ? 'int8' : 'uint8', length: N * K },
+    scales: { type: 'float32', length: N }, ...(symmetric ? {} : { zeroPoints: { length: N } }),
+  };
+}
+
+/** The layout of an existing QuantizedTensor. */
+export function layoutOf(q: QuantizedTensor): QuantizedLayout {
+  return {
+    format: q.format, bits: q.bits, groupSize: q.groupSize, symmetric: q.symmetric,
+    data: { type: q.data instanceof Int8Array ? 'int8' : 'uint8', length: q.data.length },
+    ...(q.scales ? { scales: { type: q.scales instanceof Uint16Array ? 'float16' as const : 'float32' as const, length: q.scales.length } } : {}),
+    ...(q.zeroPoints ? { zeroPoints: { length: q.zeroPoints.length } } : {}),
+  };
+}
+
 /**
  * Back to float32 [N, K]: (q - zeroPoint) * scale, or ggml's dequantization for its blocks.
  * Large results are views aligned to 64 bytes (byteOffset may be non-zero), which lets the
@@ -292,3 +336,20 @@ function checkFinite(x: Tensor): void {
   }
 }
 
+
+/** float32 → float16 (IEEE half bits in a Uint16Array), round half to even, overflow to ±Inf. */
+export function toFloat16(x: Tensor): Tensor {
+  expectTensor(x, 'x', ['float32']);
+  return new Tensor('float16', native._convertHalf(x.data as Float32Array, new Uint16Array(x.size)), x.dims);
+}
+
+/** float16 or bfloat16 → float32 (exact). float32 input is returned as is. */
+export function toFloat32(x: Tensor): Tensor {
+  expectTensor(x, 'x', ['float32', 'float16', 'bfloat16']);
+  if (x.type === 'float32') return x;
+  const src = x.data as Uint16Array;
+  if (x.type === 'float16') return new Tensor('float32', native._convertHalf(src, new Float32Array(x.size)), x.dims);
+  const bits = new Uint32Array(x.size);
+  for (let i = 0; i < src.length; i++) bits[i] = src[i] << 16;
+  return new Tensor('float32', new Float32Array(bits.buffer), x.dims);
+}

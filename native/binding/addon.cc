@@ -458,6 +458,23 @@ Napi::Value DequantizeLinear(const Napi::CallbackInfo& info) {
   return info[1];
 }
 
+// _convertHalf(src, dst): Float32Array -> Uint16Array (IEEE half, round half to even) or back.
+Napi::Value ConvertHalf(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!info[0].IsTypedArray()) throw_type(env, "src must be a Float32Array or Uint16Array");
+  const size_t n = info[0].As<Napi::TypedArray>().ElementLength();
+  if (info[0].As<Napi::TypedArray>().TypedArrayType() == napi_float32_array) {
+    View<float> src = typed<float>(info[0], napi_float32_array, n, "src");
+    View<uint16_t> dst = typed<uint16_t>(info[1], napi_uint16_array, n, "dst");
+    for (size_t i = 0; i < n; i++) dst.data[i] = lowbit::fp32_to_fp16(src.data[i]);
+  } else {
+    View<uint16_t> src = typed<uint16_t>(info[0], napi_uint16_array, n, "src");
+    View<float> dst = typed<float>(info[1], napi_float32_array, n, "dst");
+    for (size_t i = 0; i < n; i++) dst.data[i] = lowbit::fp16_to_fp32(src.data[i]);
+  }
+  return info[1];
+}
+
 // ---- ggml blocks -------------------------------------------------------------------------
 
 lowbit::GgmlType ggml_type(const Napi::Value& v) {
@@ -629,6 +646,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("_quantizeLinear", Napi::Function::New(env, QuantizeLinear));
   exports.Set("_dequantizeLinear", Napi::Function::New(env, DequantizeLinear));
   exports.Set("_quantizeWeightsInt8", Napi::Function::New(env, QuantizeWeightsInt8));
+  exports.Set("_convertHalf", Napi::Function::New(env, ConvertHalf));
   exports.Set("_quantizeGgml", Napi::Function::New(env, QuantizeGgml));
   exports.Set("_probe", Napi::Function::New(env, Probe));
   exports.Set("_probeRead", Napi::Function::New(env, ProbeRead));

@@ -78,8 +78,40 @@ async function readValue(c: Cursor, type: number, what: string, depth: number): 
   }
 }
 
+/** One tensor as a GGUF file describes it. */
+export interface GGUFEntry {
+  name: string;
+  /** ggml dims, ne[0] contiguous. */
+  ne: number[];
+  /** ggml type name: F32, F16, BF16, Q4_0, Q4_1, Q8_0. */
+  type: string;
+  offset: number;
+  bytes: number;
+}
+
+/** An open GGUF file: metadata and tensor infos, checked; tensors read one at a time. */
+export interface GGUFFile {
+  path: string;
+  metadata: Record<string, unknown>;
+  entries: GGUFEntry[];
+  read(name: string): Promise<Tensor | QuantizedTensor>;
+  close(): Promise<void>;
+}
+
 /** Reads a GGUF v3 file; tensor data is read tensor by tensor (the file is never loaded whole). */
 export async function readGGUF(path: string): Promise<{ metadata: Record<string, unknown>; tensors: TensorMap }> {
+  const file = await openGGUF(path);
+  try {
+    const tensors: TensorMap = new Map();
+    for (const e of file.entries) tensors.set(e.name, await file.read(e.name));
+    return { metadata: file.metadata, tensors };
+  } finally {
+    await file.close();
+  }
+}
+
+/** Opens a GGUF v3 file and checks its header and tensor infos; no tensor data is read yet. */
+export async function openGGUF(path: string): Promise<GGUFFile> {
   if (endianness() !== 'LE') throw new Error('lowbit reads GGUF files on little-endian machines only');
   const fh = await open(path, 'r');
   try {
@@ -130,26 +162,30 @@ export async function readGGUF(path: string): Promise<{ metadata: Record<string,
       if (dataStart + t.offset + t.bytes > size) throw bad(path, `tensor ${t.name}: data lies past the end of the file`);
       if (i > 0 && t.offset < sorted[i - 1].offset + sorted[i - 1].bytes) throw bad(path, `tensors ${sorted[i - 1].name} and ${t.name} overlap`);
     }
-    const tensors: TensorMap = new Map();
-    for (const t of infos) {
-      const buf = await readRange(fh, dataStart + t.offset, t.bytes, path, `tensor ${t.name}`);
-      const dims = [...t.ne].reverse();
-      const spec = TYPES[t.type];
-      if (spec.name === 'F32') tensors.set(t.name, new Tensor('float32', new Float32Array(buf.buffer, buf.byteOffset, t.bytes / 4), dims));
-      else if (spec.name === 'F16') tensors.set(t.name, new Tensor('float16', new Uint16Array(buf.buffer, buf.byteOffset, t.bytes / 2), dims));
-      else if (spec.name === 'BF16') tensors.set(t.name, new Tensor('bfloat16', new Uint16Array(buf.buffer, buf.byteOffset, t.bytes / 2), dims));
-      else {
+    const byName = new Map(infos.map((t) => [t.name, t]));
+    return {
+      path, metadata, entries: infos.map((t) => ({ name: t.name, ne: t.ne, type: TYPES[t.type].name, offset: t.offset, bytes: t.bytes })),
+      async read(name: string) {
+        const t = byName.get(name);
+        if (!t) throw new RangeError(`${path} has no tensor named ${name}`);
+        const buf = await readRange(fh, dataStart + t.offset, t.bytes, path, `tensor ${t.name}`);
+        const dims = [...t.ne].reverse();
+        const spec = TYPES[t.type];
+        if (spec.name === 'F32') return new Tensor('float32', new Float32Array(buf.buffer, buf.byteOffset, t.bytes / 4), dims);
+        if (spec.name === 'F16') return new Tensor('float16', new Uint16Array(buf.buffer, buf.byteOffset, t.bytes / 2), dims);
+        if (spec.name === 'BF16') return new Tensor('bfloat16', new Uint16Array(buf.buffer, buf.byteOffset, t.bytes / 2), dims);
         const K = t.ne[0], N = t.ne.slice(1).reduce((a, b) => a * b, 1);
         const format = spec.name.toLowerCase() as 'q4_0' | 'q4_1' | 'q8_0';
-        tensors.set(t.name, new QuantizedTensor({
+        return new QuantizedTensor({
           dims: [N, K], bits: format === 'q8_0' ? 8 : 4, format, groupSize: 32, symmetric: format !== 'q4_1',
           data: new Uint8Array(buf.buffer, buf.byteOffset, t.bytes),
-        }));
-      }
-    }
-    return { metadata, tensors };
-  } finally {
+        });
+      },
+      close: () => fh.close(),
+    };
+  } catch (e) {
     await fh.close();
+    throw e;
   }
 }
 
@@ -199,39 +235,66 @@ function encodeValue(v: unknown, key: string): { type: number; bytes: Buffer } {
   throw new TypeError(`metadata ${key}: ${typeof v} values cannot be stored in GGUF`);
 }
 
+/** One tensor to write: ggml dims and type, and its bytes produced only when its turn comes. */
+export interface GGUFPart {
+  name: string;
+  ne: number[];
+  /** F32, F16, BF16, Q4_0, Q4_1 or Q8_0. */
+  type: string;
+  byteLength: number;
+  bytes: () => Uint8Array | Promise<Uint8Array>;
+}
+
+const TYPE_CODE: Record<string, number> = Object.fromEntries(Object.entries(TYPES).map(([code, t]) => [t.name, Number(code)]));
+
+/** A tensor as a GGUF part: float tensors as F32/F16/BF16, q4_0/q4_1/q8_0 as their ggml types. */
+export function ggufPart(name: string, t: Tensor | QuantizedTensor): GGUFPart {
+  if (t instanceof QuantizedTensor) {
+    const type = { q4_0: 'Q4_0', q4_1: 'Q4_1', q8_0: 'Q8_0' }[t.format as string];
+    if (type === undefined) throw new TypeError(`tensor ${name}: format ${t.format} has no GGUF type (use q4_0, q4_1 or q8_0)`);
+    return { name, ne: [t.dims[1], t.dims[0]], type, byteLength: t.data.byteLength, bytes: () => t.data as Uint8Array };
+  }
+  if (t instanceof Tensor) {
+    const type = { float32: 'F32', float16: 'F16', bfloat16: 'BF16' }[t.type as string];
+    if (type === undefined) throw new TypeError(`tensor ${name}: type ${t.type} cannot be stored in GGUF (float32, float16, bfloat16)`);
+    if (t.dims.length < 1 || t.dims.length > MAX_DIMS) throw new RangeError(`tensor ${name}: GGUF stores 1 to 4 dimensions`);
+    return { name, ne: [...t.dims].reverse(), type, byteLength: t.data.byteLength, bytes: () => new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength) };
+  }
+  throw new TypeError(`tensor ${name} must be a Tensor or QuantizedTensor`);
+}
+
 /**
  * Writes a GGUF v3 file: F32/F16/BF16 tensors and q4_0/q4_1/q8_0 QuantizedTensors. Sets
  * general.alignment (32 unless given), general.architecture ("lowbit" unless given) and, when
  * any tensor is quantized, general.quantization_version (2).
  */
 export async function writeGGUF(path: string, model: { metadata?: Record<string, unknown>; tensors: TensorMap }): Promise<void> {
+  await writeGGUFParts(path, model.metadata ?? {}, [...model.tensors].map(([name, t]) => ggufPart(name, t)));
+}
+
+/**
+ * Writes a GGUF v3 file part by part: header and tensor infos first (every size is known),
+ * then each tensor's bytes as it is produced, so only one need be in memory at a time.
+ */
+export async function writeGGUFParts(path: string, metadata: Record<string, unknown>, parts: GGUFPart[]): Promise<void> {
   if (endianness() !== 'LE') throw new Error('lowbit writes GGUF files on little-endian machines only');
-  const meta: Record<string, unknown> = { 'general.architecture': 'lowbit', ...(model.metadata ?? {}) };
+  const meta: Record<string, unknown> = { 'general.architecture': 'lowbit', ...metadata };
   const alignment = meta['general.alignment'] instanceof GGUFValue ? Number((meta['general.alignment'] as GGUFValue).value)
     : (meta['general.alignment'] as number | undefined) ?? DEFAULT_ALIGNMENT;
   if (!Number.isInteger(alignment) || alignment <= 0 || alignment % 8 !== 0) throw new RangeError('general.alignment must be a positive multiple of 8');
   meta['general.alignment'] = new GGUFValue('u32', alignment);
-  const entries: { name: string; ne: number[]; type: number; data: Uint8Array }[] = [];
-  for (const [name, t] of model.tensors) {
-    if (t instanceof QuantizedTensor) {
-      const type = { q4_0: 2, q4_1: 3, q8_0: 8 }[t.format as string];
-      if (type === undefined) throw new TypeError(`tensor ${name}: format ${t.format} has no GGUF type (use q4_0, q4_1 or q8_0)`);
-      meta['general.quantization_version'] ??= new GGUFValue('u32', 2);
-      entries.push({ name, ne: [t.dims[1], t.dims[0]], type, data: t.data as Uint8Array });
-    } else if (t instanceof Tensor) {
-      const type = { float32: 0, float16: 1, bfloat16: 30 }[t.type as string];
-      if (type === undefined) throw new TypeError(`tensor ${name}: type ${t.type} cannot be stored in GGUF (float32, float16, bfloat16)`);
-      if (t.dims.length < 1 || t.dims.length > MAX_DIMS) throw new RangeError(`tensor ${name}: GGUF stores 1 to 4 dimensions`);
-      entries.push({ name, ne: [...t.dims].reverse(), type, data: new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength) });
-    } else {
-      throw new TypeError(`tensor ${name} must be a Tensor or QuantizedTensor`);
-    }
+  const names = new Set<string>();
+  for (const p of parts) {
+    if (names.has(p.name)) throw new RangeError(`two tensors are named ${p.name}`);
+    names.add(p.name);
+    if (TYPE_CODE[p.type] === undefined) throw new TypeError(`tensor ${p.name}: ggml type ${p.type} is not supported`);
+    if (p.type.startsWith('Q')) meta['general.quantization_version'] ??= new GGUFValue('u32', 2);
   }
   const chunks: Buffer[] = [];
   const head = Buffer.alloc(24);
   head.writeUInt32LE(MAGIC, 0);
   head.writeUInt32LE(3, 4);
-  head.writeBigUInt64LE(BigInt(entries.length), 8);
+  head.writeBigUInt64LE(BigInt(parts.length), 8);
   head.writeBigUInt64LE(BigInt(Object.keys(meta).length), 16);
   chunks.push(head);
   for (const [key, value] of Object.entries(meta)) {
@@ -241,26 +304,25 @@ export async function writeGGUF(path: string, model: { metadata?: Record<string,
     chunks.push(encodeString(key), t, bytes);
   }
   let offset = 0;
-  const offsets: number[] = [];
-  for (const e of entries) {
-    offsets.push(offset);
+  for (const e of parts) {
     const info = Buffer.alloc(4 + 8 * e.ne.length + 4 + 8);
     info.writeUInt32LE(e.ne.length, 0);
     e.ne.forEach((d, i) => info.writeBigUInt64LE(BigInt(d), 4 + 8 * i));
-    info.writeUInt32LE(e.type, 4 + 8 * e.ne.length);
+    info.writeUInt32LE(TYPE_CODE[e.type], 4 + 8 * e.ne.length);
     info.writeBigUInt64LE(BigInt(offset), 8 + 8 * e.ne.length);
     chunks.push(encodeString(e.name), info);
-    offset = Math.ceil((offset + e.data.length) / alignment) * alignment;  // every tensor padded
+    offset = Math.ceil((offset + e.byteLength) / alignment) * alignment;  // every tensor padded
   }
   const headerLen = chunks.reduce((a, b) => a + b.length, 0);
   chunks.push(Buffer.alloc(Math.ceil(headerLen / alignment) * alignment - headerLen));
   const fh = await open(path, 'w');
   try {
     for (const ch of chunks) await fh.write(ch);
-    for (let i = 0; i < entries.length; i++) {
-      const e = entries[i];
-      await fh.write(e.data);
-      const pad = Math.ceil(e.data.length / alignment) * alignment - e.data.length;
+    for (const e of parts) {
+      const data = await e.bytes();
+      if (data.byteLength !== e.byteLength) throw new Error(`tensor ${e.name}: produced ${data.byteLength} bytes, the header says ${e.byteLength}`);
+      await fh.write(data);
+      const pad = Math.ceil(data.byteLength / alignment) * alignment - data.byteLength;
       if (pad) await fh.write(Buffer.alloc(pad));
     }
   } finally {

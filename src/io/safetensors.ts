@@ -3,7 +3,7 @@
 // __metadata__, so a file round-trips exactly. The parser treats the file as hostile.
 import { open } from 'node:fs/promises';
 import { endianness } from 'node:os';
-import { QuantizedTensor } from '../quantize.js';
+import { QuantizedTensor, layoutOf, type QuantizedLayout } from '../quantize.js';
 import { Tensor, type DType, type TypedArray } from '../tensor.js';
 import { Cursor, bad, readRange } from './reader.js';
 
@@ -29,8 +29,29 @@ function assertLittleEndian() {
   if (endianness() !== 'LE') throw new Error('lowbit reads and writes tensor files on little-endian machines only');
 }
 
-/** Reads a .safetensors file; tensors are read one by one (the file is never loaded whole). */
-export async function readSafetensors(path: string): Promise<{ metadata: Record<string, string>; tensors: TensorMap }> {
+/** One tensor as the file stores it (a quantized tensor's parts are separate entries). */
+export interface SafetensorsEntry {
+  name: string;
+  /** safetensors dtype code: F32, F16, BF16, I8, U8, I32. */
+  dtype: string;
+  shape: number[];
+  /** Byte range within the data section. */
+  begin: number;
+  end: number;
+}
+
+/** An open .safetensors file: its header, checked, and tensors read one at a time on demand. */
+export interface SafetensorsFile {
+  path: string;
+  metadata: Record<string, string>;
+  entries: SafetensorsEntry[];
+  /** Reads one stored tensor (not assembled into a QuantizedTensor). */
+  read(name: string): Promise<Tensor>;
+  close(): Promise<void>;
+}
+
+/** Opens a .safetensors file and checks its header; no tensor data is read yet. */
+export async function openSafetensors(path: string): Promise<SafetensorsFile> {
   assertLittleEndian();
   const fh = await open(path, 'r');
   try {
@@ -57,8 +78,7 @@ export async function readSafetensors(path: string): Promise<{ metadata: Record<
         metadata[k] = v;
       }
     }
-    const raw = new Map<string, Tensor>();
-    const spans: [number, number, string][] = [];
+    const entries: SafetensorsEntry[] = [];
     for (const [name, info] of Object.entries(header)) {
       if (name === '__metadata__') continue;
       const t = info as { dtype?: unknown; shape?: unknown; data_offsets?: unknown };
@@ -78,17 +98,39 @@ export async function readSafetensors(path: string): Promise<{ metadata: Record<
         throw bad(path, `tensor ${name}: ${end - begin} bytes of data for shape [${t.shape}] of ${t.dtype}`);
       }
       if (end > dataSize) throw bad(path, `tensor ${name}: data [${begin}, ${end}) lies past the end of the file`);
-      spans.push([begin, end, name]);
-      const bytes = await readRange(fh, dataStart + begin, end - begin, path, `tensor ${name}`);
-      raw.set(name, new Tensor(spec.type, spec.make(bytes.buffer as ArrayBuffer, bytes.byteOffset, count), t.shape as number[]));
+      entries.push({ name, dtype: t.dtype as string, shape: t.shape as number[], begin, end });
     }
-    spans.sort((a, b) => a[0] - b[0]);
+    const spans = [...entries].sort((a, b) => a.begin - b.begin);
     for (let i = 1; i < spans.length; i++) {
-      if (spans[i][0] < spans[i - 1][1]) throw bad(path, `tensors ${spans[i - 1][2]} and ${spans[i][2]} overlap`);
+      if (spans[i].begin < spans[i - 1].end) throw bad(path, `tensors ${spans[i - 1].name} and ${spans[i].name} overlap`);
     }
-    return { metadata, tensors: assembleQuantized(raw, metadata, path) };
-  } finally {
+    const byName = new Map(entries.map((e) => [e.name, e]));
+    return {
+      path, metadata, entries,
+      async read(name: string) {
+        const e = byName.get(name);
+        if (!e) throw new RangeError(`${path} has no tensor named ${name}`);
+        const spec = DTYPES[e.dtype];
+        const bytes = await readRange(fh, dataStart + e.begin, e.end - e.begin, path, `tensor ${name}`);
+        return new Tensor(spec.type, spec.make(bytes.buffer as ArrayBuffer, bytes.byteOffset, (e.end - e.begin) / spec.bytes), e.shape);
+      },
+      close: () => fh.close(),
+    };
+  } catch (e) {
     await fh.close();
+    throw e;
+  }
+}
+
+/** Reads a .safetensors file; tensors are read one by one (the file is never loaded whole). */
+export async function readSafetensors(path: string): Promise<{ metadata: Record<string, string>; tensors: TensorMap }> {
+  const file = await openSafetensors(path);
+  try {
+    const raw = new Map<string, Tensor>();
+    for (const e of file.entries) raw.set(e.name, await file.read(e.name));
+    return { metadata: file.metadata, tensors: assembleQuantized(raw, file.metadata, path) };
+  } finally {
+    await file.close();
   }
 }
 
@@ -122,39 +164,57 @@ function assembleQuantized(raw: Map<string, Tensor>, metadata: Record<string, st
   return out;
 }
 
-/** Writes a .safetensors file; quantized tensors become their parts plus a metadata entry. */
-export async function writeSafetensors(path: string, model: { metadata?: Record<string, string>; tensors: TensorMap }): Promise<void> {
+/** One tensor to write: its header entry, and its bytes produced only when its turn comes. */
+export interface SafetensorsPart {
+  name: string;
+  dtype: string;
+  shape: number[];
+  byteLength: number;
+  bytes: () => Uint8Array | Promise<Uint8Array>;
+}
+
+/** The metadata key and the parts (values, scales, zero points) of a quantized tensor. */
+export function quantizedParts(name: string, dims: readonly number[], layout: QuantizedLayout,
+  get: () => QuantizedTensor | Promise<QuantizedTensor>): { key: string; value: string; parts: SafetensorsPart[] } {
+  const meta: QuantMeta = { format: layout.format, bits: layout.bits, groupSize: layout.groupSize, symmetric: layout.symmetric, dims: [...dims] };
+  const view = (t: TypedArray) => new Uint8Array(t.buffer, t.byteOffset, t.byteLength);
+  const parts: SafetensorsPart[] = [{
+    name, dtype: layout.data.type === 'int8' ? 'I8' : 'U8', shape: [layout.data.length], byteLength: layout.data.length,
+    bytes: async () => view((await get()).data),
+  }];
+  if (layout.scales) {
+    const half = layout.scales.type === 'float16';
+    parts.push({
+      name: `${name}.scales`, dtype: half ? 'F16' : 'F32', shape: [layout.scales.length], byteLength: layout.scales.length * (half ? 2 : 4),
+      bytes: async () => view((await get()).scales!),
+    });
+  }
+  if (layout.zeroPoints) {
+    parts.push({
+      name: `${name}.zero_points`, dtype: 'U8', shape: [layout.zeroPoints.length], byteLength: layout.zeroPoints.length,
+      bytes: async () => view((await get()).zeroPoints!),
+    });
+  }
+  return { key: QUANT_PREFIX + name, value: JSON.stringify(meta), parts };
+}
+
+/**
+ * Writes a .safetensors file part by part: the header first (every size is known), then each
+ * part's bytes as it is produced, so only one tensor need be in memory at a time.
+ */
+export async function writeSafetensorsParts(path: string, metadata: Record<string, string>, parts: SafetensorsPart[]): Promise<void> {
   assertLittleEndian();
-  const metadata: Record<string, string> = { ...(model.metadata ?? {}) };
   for (const [k, v] of Object.entries(metadata)) {
     if (typeof v !== 'string') throw new TypeError(`metadata.${k} must be a string (safetensors metadata is text)`);
-  }
-  const parts: [string, string, number[], Uint8Array][] = [];
-  const add = (name: string, t: TypedArray, code: string, shape: number[]) =>
-    parts.push([name, code, shape, new Uint8Array(t.buffer, t.byteOffset, t.byteLength)]);
-  for (const [name, t] of model.tensors) {
-    if (name === '__metadata__') throw new RangeError('a tensor cannot be named __metadata__');
-    if (t instanceof QuantizedTensor) {
-      const meta: QuantMeta = { format: t.format, bits: t.bits, groupSize: t.groupSize, symmetric: t.symmetric, dims: [...t.dims] };
-      metadata[QUANT_PREFIX + name] = JSON.stringify(meta);
-      add(name, t.data, t.data instanceof Int8Array ? 'I8' : 'U8', [t.data.length]);
-      if (t.scales) add(`${name}.scales`, t.scales, t.scales instanceof Uint16Array ? 'F16' : 'F32', [t.scales.length]);
-      if (t.zeroPoints) add(`${name}.zero_points`, t.zeroPoints, 'U8', [t.zeroPoints.length]);
-    } else if (t instanceof Tensor) {
-      const code = CODE[t.type];
-      if (!code) throw new TypeError(`tensor ${name}: type ${t.type} cannot be stored in safetensors`);
-      add(name, t.data, code, [...t.dims]);
-    } else {
-      throw new TypeError(`tensor ${name} must be a Tensor or QuantizedTensor`);
-    }
   }
   const header: Record<string, unknown> = {};
   if (Object.keys(metadata).length) header.__metadata__ = metadata;
   let offset = 0;
-  for (const [name, code, shape, bytes] of parts) {
-    if (name in header) throw new RangeError(`two tensors are named ${name}`);
-    header[name] = { dtype: code, shape, data_offsets: [offset, offset + bytes.length] };
-    offset += bytes.length;
+  for (const p of parts) {
+    if (p.name === '__metadata__') throw new RangeError('a tensor cannot be named __metadata__');
+    if (p.name in header) throw new RangeError(`two tensors are named ${p.name}`);
+    header[p.name] = { dtype: p.dtype, shape: p.shape, data_offsets: [offset, offset + p.byteLength] };
+    offset += p.byteLength;
   }
   let json = JSON.stringify(header);
   json += ' '.repeat((8 - (Buffer.byteLength(json) % 8)) % 8);  // data starts 8-aligned
@@ -164,8 +224,46 @@ export async function writeSafetensors(path: string, model: { metadata?: Record<
   try {
     await fh.write(head);
     await fh.write(Buffer.from(json, 'utf8'));
-    for (const [, , , bytes] of parts) await fh.write(bytes);
+    for (const p of parts) {
+      const bytes = await p.bytes();
+      if (bytes.byteLength !== p.byteLength) throw new Error(`tensor ${p.name}: produced ${bytes.byteLength} bytes, the header says ${p.byteLength}`);
+      await fh.write(bytes);
+    }
   } finally {
     await fh.close();
   }
 }
+
+/** Writes a .safetensors file; quantized tensors become their parts plus a metadata entry. */
+export async function writeSafetensors(path: string, model: { metadata?: Record<string, string>; tensors: TensorMap }): Promise<void> {
+  const metadata: Record<string, string> = { ...(model.metadata ?? {}) };
+  const parts: SafetensorsPart[] = [];
+  for (const [name, t] of model.tensors) {
+    if (t instanceof QuantizedTensor) {
+      const q = quantizedParts(name, t.dims, layoutOf(t), () => t);
+      metadata[q.key] = q.value;
+      parts.push(...q.parts);
+    } else if (t instanceof Tensor) {
+      parts.push(tensorPart(name, t));
+    } else {
+      throw new TypeError(`tensor ${name} must be a Tensor or QuantizedTensor`);
+    }
+  }
+  await writeSafetensorsParts(path, metadata, parts);
+}
+
+/** A plain tensor as a part. */
+export function tensorPart(name: string, t: Tensor): SafetensorsPart {
+  const code = CODE[t.type];
+  if (!code) throw new TypeError(`tensor ${name}: type ${t.type} cannot be stored in safetensors`);
+  return { name, dtype: code, shape: [...t.dims], byteLength: t.data.byteLength, bytes: () => new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength) };
+}
+
+/** Bytes per element of a safetensors dtype code, or undefined when lowbit does not read it. */
+export function dtypeInfo(code: string): { type: DType; bytes: number } | undefined {
+  const d = DTYPES[code];
+  return d && { type: d.type, bytes: d.bytes };
+}
+
+/** The metadata key under which a quantized tensor's description is stored. */
+export const QUANTIZED_KEY_PREFIX = QUANT_PREFIX;
