@@ -6,7 +6,8 @@ import type { QuantizeOptions } from '../quantize.js';
 export type Precision = string;
 
 export type ParsedPrecision =
-  | { kind: 'float32' | 'float16' }
+  | { kind: 'float32' }
+  | { kind: 'float16' }
   | { kind: 'quantized'; options: QuantizeOptions };
 
 const GROUPS = [16, 32, 64, 128, 256];
@@ -15,7 +16,8 @@ const GROUPS = [16, 32, 64, 128, 256];
 export function parsePrecision(name: Precision): ParsedPrecision {
   if (typeof name !== 'string') throw new TypeError(`a precision must be a string such as "int4-g32", got ${typeof name}`);
   switch (name) {
-    case 'float32': case 'float16': return { kind: name };
+    case 'float32': return { kind: 'float32' };
+    case 'float16': return { kind: 'float16' };
     case 'int8': return { kind: 'quantized', options: { bits: 8 } };
     case 'q8_0': case 'q4_0': case 'q4_1':
       return { kind: 'quantized', options: { bits: name === 'q8_0' ? 8 : 4, format: name } };

@@ -140,8 +140,9 @@ export interface AutoQuantizeOptions {
   /** Data for the sensitivity analysis; keep it apart from what `evaluate` measures on. */
   calibration: EvalData;
   /**
-   * Precisions each layer may take, most aggressive first (default int4-g128-mse, int4-g64-mse,
-   * int4-g32-mse, int8, float16, float32). float32 is always the last resort.
+   * Precisions each layer may take (default int4-g256-mse, int4-g128-mse, int4-g64-mse,
+   * int4-g32-mse, int8, float16); each layer orders them by its own bytes (padding can make a
+   * larger group cost more). float32 is always the last resort.
    */
   candidates?: Precision[];
   /** Called after each plan is measured. */
@@ -172,7 +173,7 @@ export async function autoQuantize(model: Sequential, evaluate: (m: Sequential) 
   const { maxAccuracyDrop, calibration } = opts;
   if (!(maxAccuracyDrop >= 0)) throw new RangeError(`maxAccuracyDrop must be a fraction ≥ 0, got ${maxAccuracyDrop}`);
   if (!calibration?.images) throw new TypeError('opts.calibration must give { images } for the sensitivity analysis');
-  const ladder = [...new Set([...(opts.candidates ?? ['int4-g128-mse', 'int4-g64-mse', 'int4-g32-mse', 'int8', 'float16']),
+  const ladder = [...new Set([...(opts.candidates ?? ['int4-g256-mse', 'int4-g128-mse', 'int4-g64-mse', 'int4-g32-mse', 'int8', 'float16']),
     'float32'].map(canonicalPrecision))];
   const layers = model.linears;
   // Each layer's own ladder: the candidates it accepts, ordered by its bytes.
