@@ -20,7 +20,7 @@ export { quantizedLayout } from './quantize.js';
 export type { QuantizedLayout } from './quantize.js';
 export { parseIdx, readIdx, encodeIdx, writeIdx } from './data/idx.js';
 export type { IdxArray } from './data/idx.js';
-export { loadFashionMnist, loadFashionMnistTest, readLabelledImages, FASHION_MNIST_CLASSES } from './data/fashion-mnist.js';
+export { loadFashionMnist, loadFashionMnistTest, loadFashionMnistCalibration, readLabelledImages, FASHION_MNIST_CLASSES, BUNDLED_MODEL_DIR } from './data/fashion-mnist.js';
 export type { LabelledImages } from './data/fashion-mnist.js';
 export { Sequential, Linear, ReLU, loadModel, saveModel, precisionOf } from './model/sequential.js';
 export type { Layer, LinearWeight, ModelInfo } from './model/sequential.js';

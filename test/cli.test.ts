@@ -140,6 +140,28 @@ describe('lowbit CLI', () => {
     expect(first.data.byteLength).toBe(N * K / 2);
   });
 
+  it('demo: the table, the sensitivity ranking, the auto plan and the picture', async () => {
+    const out = join(dir, 'report');
+    const r = await run('demo', '--bundled', '--out', out, '--batch', '64');
+    expect(r.code, r.err).toBe(0);
+    for (const label of ['float32', 'float16', 'int8', 'int4-g128', 'int4-g128-mse', 'int4-g32', 'int4-g32-mse', 'q4_0', 'mixed', 'auto']) {
+      expect(r.out).toMatch(new RegExp(`│ ${label}`));
+    }
+    expect(r.out).toMatch(/Sensitivity/);
+    expect(r.out).toMatch(/autoQuantize tried \d+ plans/);
+    const res = JSON.parse(readFileSync(join(out, 'lowbit-demo.json'), 'utf8'));
+    expect(res.test.count).toBe(2000);
+    expect(res.rows).toHaveLength(10);
+    expect(res.rows[0]).toMatchObject({ label: 'float32', accuracyDrop: 0, compression: 1 });
+    const auto = res.rows.at(-1);
+    expect(auto.accuracyDrop).toBeLessThanOrEqual(0.002 + 1e-12);
+    expect(auto.bytes).toBeLessThan(res.rows[0].bytes / 6);
+    const svg = readFileSync(join(out, 'lowbit-demo.svg'), 'utf8');
+    expect(svg).toMatch(/^<svg/);
+    for (const label of ['float32', 'int8', 'auto']) expect(svg).toContain(`>${label}<`);
+    expect(existsSync(join(out, 'lowbit-demo.html'))).toBe(true);
+  });
+
   it.runIf(canSpawn)('the installed bin runs', () => {
     const p = spawnSync(process.execPath, [join(process.cwd(), 'dist/cli/main.js'), 'inspect', MODEL], { encoding: 'utf8' });
     expect(p.status, p.stderr).toBe(0);

@@ -13,7 +13,7 @@ import cliProgress from 'cli-progress';
 import Table from 'cli-table3';
 import { LowbitError } from '../errors.js';
 import { cpu } from '../cpu.js';
-import { BUNDLED_MODEL_DIR, loadFashionMnist, loadFashionMnistTest, readLabelledImages, type LabelledImages } from '../data/fashion-mnist.js';
+import { BUNDLED_MODEL_DIR, loadFashionMnist, loadFashionMnistCalibration, loadFashionMnistTest, type LabelledImages } from '../data/fashion-mnist.js';
 import { writeIdx } from '../data/idx.js';
 import { loadModel, saveModel, type Sequential } from '../model/sequential.js';
 import { trainMlp } from '../model/train.js';
@@ -31,7 +31,6 @@ class Usage extends LowbitError {
 }
 
 const BUNDLED_MODEL = join(BUNDLED_MODEL_DIR, 'model.safetensors');
-const CALIBRATION = ['calib-500-images-idx3-ubyte.gz', 'calib-500-labels-idx1-ubyte.gz'].map((f) => join(BUNDLED_MODEL_DIR, f));
 
 interface Command {
   summary: string;
@@ -113,7 +112,7 @@ to --out (default ./lowbit-report).`,
       const outDir = resolve(typeof v.out === 'string' ? v.out : 'lowbit-report');
       const model = await loadModel(typeof v.model === 'string' ? v.model : BUNDLED_MODEL);
       const test = await evalData(v);
-      const calib = await readLabelledImages(CALIBRATION[0], CALIBRATION[1]);
+      const calib = await loadFashionMnistCalibration();
       const c = { ...cpu(), model: cpus()[0]?.model?.trim() ?? '' };
       log(`lowbit demo — ${c.model || c.arch}, ISA ${c.isa}, ${c.threads} thread(s), Node ${process.versions.node}`);
       log(`model: ${model.layers.map((l) => l.name).join(' → ')} (${model.linears.map((l) => `${l.inFeatures}×${l.outFeatures}`).join(', ')}), ${fmtBytes(model.bytes)} in float32`);

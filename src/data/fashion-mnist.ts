@@ -69,3 +69,8 @@ export async function loadFashionMnistTest(opts: { bundledOnly?: boolean } = {})
   }
   return readLabelledImages(join(BUNDLED_MODEL_DIR, 'test-2k-images-idx3-ubyte.gz'), join(BUNDLED_MODEL_DIR, 'test-2k-labels-idx1-ubyte.gz'));
 }
+
+/** The 500 training images bundled with lowbit for calibration and sensitivity analysis. */
+export async function loadFashionMnistCalibration(): Promise<LabelledImages> {
+  return readLabelledImages(join(BUNDLED_MODEL_DIR, 'calib-500-images-idx3-ubyte.gz'), join(BUNDLED_MODEL_DIR, 'calib-500-labels-idx1-ubyte.gz'));
+}
