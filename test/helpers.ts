@@ -1,19 +1,13 @@
 // Shared test helpers: a seeded PRNG (seed printed), the ISAs to force, and plain-TS
 // references of lowbit's documented semantics.
-import { cpu, setIsa, Tensor } from '../src/index.js';
+import { cpu, seededRandom, setIsa, Tensor } from '../src/index.js';
 
 export const seed = Number(process.env.LOWBIT_TEST_SEED ?? Math.floor(Math.random() * 2 ** 31));
 console.log(`[lowbit] LOWBIT_TEST_SEED=${seed}`);
 
+/** lowbit's own seeded generator (mulberry32), seeded with the printed seed by default. */
 export function rng(s = seed): () => number {
-  let a = s >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  return seededRandom(s);
 }
 
 /** Every ISA this binary can run here; forces each in turn and checks it took. */

@@ -1,13 +1,13 @@
 // The workflow layer: precisions, the Sequential model and its files, float16, training,
 // quantizeModel plans, sensitivity and autoQuantize — against plain definitions.
 import { afterAll, describe, expect, it } from 'vitest';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   Linear, QuantizedTensor, ReLU, Sequential, Tensor, accuracy, autoQuantize, canonicalPrecision, compareLogits,
   linearSync, loadModel, parsePrecision, planBytes, predict, quantizeModel, resolvePlan, saveModel, sensitivity,
-  toFloat16, toFloat32, trainMlp, weightBytes, loadFashionMnistTest, type LabelledImages,
+  toFloat16, toFloat32, trainMlp, weightBytes, loadFashionMnist, loadFashionMnistTest, type LabelledImages,
 } from '../src/index.js';
 import { BUNDLED_MODEL_DIR, readLabelledImages } from '../src/data/fashion-mnist.js';
 import { rng } from './helpers.js';
@@ -220,6 +220,15 @@ describe('bundled model', async () => {
     expect(model.linears.map((l) => [l.inFeatures, l.outFeatures])).toEqual([[784, 512], [512, 256], [256, 10]]);
     expect(test.count).toBe(2000);
     expect(await evaluate(model)).toBeGreaterThanOrEqual(0.88);
+  });
+
+  it.runIf(existsSync('/usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz'))('reaches 90 % on Debian\'s full test split, whose first 2,000 images are the bundled ones', async () => {
+    const full = await loadFashionMnist('test');
+    expect([full.count, full.features]).toEqual([10000, 784]);
+    expect(Buffer.from(full.labels.subarray(0, 2000))).toEqual(Buffer.from(test.labels));
+    expect(Array.from(full.images.subarray(0, 2000 * 784))).toEqual(Array.from(test.images));
+    expect(await evaluate(model)).toBeGreaterThanOrEqual(0.90);
+    await expect(loadFashionMnist('test', dir)).rejects.toMatchObject({ code: 'ERR_LOWBIT_BAD_FILE', message: /dataset-fashion-mnist/ });
   });
 
   it('sensitivity ranks every layer for every precision', async () => {
