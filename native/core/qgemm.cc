@@ -198,8 +198,14 @@ Status qgemm(const QgemmArgs& args) {
   const uint8_t flip = args.a_signed ? 0x80 : 0;  // int8 A -> Au = A + 128
   const size_t threads_wanted = M * N * K < (size_t{1} << 18) ? 1 : SIZE_MAX;
 
-  // Packs A tile t (global index) into dst, with its rows' zero-point terms.
-  auto pack_tile = [&](size_t t, uint8_t* dst, int32_t* row_offset, int32_t* row_zp) {
+  // Kernels that read A through a row stride take full tiles of uint8 A as they are: packing
+  // would only copy them. (int8 A needs its sign flipped, a ragged K needs zero padding.)
+  const bool direct_a = uk.a_direct && flip == 0 && Kp == K && args.lda <= (size_t{1} << 31);
+  auto is_direct = [&](size_t t) { return direct_a && (t + 1) * mr <= M; };
+  // Packs A tile t (global index) into dst unless it is read directly, and works out its rows'
+  // zero-point terms; *plain says they are all zero (then c = acc).
+  auto pack_tile = [&](size_t t, uint8_t* dst, int32_t* row_offset, int32_t* row_zp, int32_t* plain) {
+    bool zero_terms = true;
     for (size_t r = 0; r < mr; ++r) {
       const size_t m = t * mr + r;
       if (m >= M) {
@@ -209,18 +215,20 @@ Status qgemm(const QgemmArgs& args) {
         continue;
       }
       const auto* src = static_cast<const uint8_t*>(args.a) + m * args.lda;
-      pack_a_row(uk, src, K, Kp, flip, r, dst);
-      const uint32_t sum = d.table->sum_u8(src, K, flip);
+      if (!is_direct(t)) pack_a_row(uk, src, K, Kp, flip, r, dst);
+      const uint32_t sum = zb ? d.table->sum_u8(src, K, flip) : 0;  // only needed times zb
       const int32_t za = args.a_zero_points ? args.a_zero_points[m] : args.a_zero_point;
       const uint32_t zap = static_cast<uint32_t>(za) + (args.a_signed ? 128u : 0u);
       row_offset[r] = static_cast<int32_t>(static_cast<uint32_t>(K) * zap * zb - zb * sum);
       // A shifted to int8 lost 128 per element: acc_true = acc + 128 * colsum(B).
       row_zp[r] = static_cast<int32_t>(zap - (uk.a_format == QgemmAFormat::s8_shifted ? 128u : 0u));
+      zero_terms = zero_terms && row_offset[r] == 0 && row_zp[r] == 0;
     }
+    *plain = zero_terms;
   };
   // Runs packed tiles [t0, t0 + nt) (at apack, tile i at apack + i * tile_bytes) against panel p.
   auto run_panel = [&](size_t p, size_t t0, size_t nt, const uint8_t* apack, const int32_t* row_offset,
-                       const int32_t* row_zp) {
+                       const int32_t* row_zp, const int32_t* plain) {
     const size_t n0 = p * nr;
     const size_t nr_used = std::min(nr, N - n0);
     for (size_t i = 0; i < nt; ++i) {
@@ -230,6 +238,7 @@ Status qgemm(const QgemmArgs& args) {
       out.row_zp = row_zp + i * mr;
       out.col_sum = col_sums + n0;
       out.ldc = args.ldc;
+      out.plain = plain[i] != 0;
       if (args.c) {
         out.c = args.c + m0 * args.ldc + n0;
       } else {
@@ -238,13 +247,19 @@ Status qgemm(const QgemmArgs& args) {
         out.col_scale = args.b_scales + n0;
         out.bias = args.bias ? args.bias + n0 : nullptr;
       }
-      uk.fn(std::min(mr, M - m0), nr_used, Kp, apack + i * tile_bytes, bdata + p * panel_bytes, out);
+      const uint8_t* a_tile = apack + i * tile_bytes;
+      if (is_direct(t0 + i)) {
+        a_tile = static_cast<const uint8_t*>(args.a) + m0 * args.lda;
+        out.lda = args.lda;
+      }
+      uk.fn(std::min(mr, M - m0), nr_used, Kp, a_tile, bdata + p * panel_bytes, out);
     }
   };
-  auto buffers = [&](size_t tiles, uint8_t** apack, int32_t** row_offset, int32_t** row_zp) {
+  auto buffers = [&](size_t tiles, uint8_t** apack, int32_t** row_offset, int32_t** row_zp, int32_t** plain) {
     *apack = static_cast<uint8_t*>(scratch(ScratchSlot::a_pack, tiles * tile_bytes));
-    *row_offset = static_cast<int32_t*>(scratch(ScratchSlot::row_data, 2 * tiles * mr * sizeof(int32_t)));
+    *row_offset = static_cast<int32_t*>(scratch(ScratchSlot::row_data, (2 * mr + 1) * tiles * sizeof(int32_t)));
     *row_zp = *row_offset ? *row_offset + tiles * mr : nullptr;
+    *plain = *row_offset ? *row_zp + tiles * mr : nullptr;
     return *apack && *row_offset;
   };
 
@@ -258,27 +273,27 @@ Status qgemm(const QgemmArgs& args) {
     parallel_for(groups, threads_wanted, [&](size_t g) {
       const size_t t0 = g * group, nt = std::min(group, m_tiles - t0);
       uint8_t* apack;
-      int32_t *row_offset, *row_zp;
-      if (!buffers(nt, &apack, &row_offset, &row_zp)) { oom = true; return; }
-      for (size_t i = 0; i < nt; ++i) pack_tile(t0 + i, apack + i * tile_bytes, row_offset + i * mr, row_zp + i * mr);
+      int32_t *row_offset, *row_zp, *plain;
+      if (!buffers(nt, &apack, &row_offset, &row_zp, &plain)) { oom = true; return; }
+      for (size_t i = 0; i < nt; ++i) pack_tile(t0 + i, apack + i * tile_bytes, row_offset + i * mr, row_zp + i * mr, plain + i);
       if (uk.begin) uk.begin();
-      for (size_t p = 0; p < h.panels; ++p) run_panel(p, t0, nt, apack, row_offset, row_zp);
+      for (size_t p = 0; p < h.panels; ++p) run_panel(p, t0, nt, apack, row_offset, row_zp, plain);
       if (uk.end) uk.end();
     });
     return oom ? Status::out_of_memory : Status::ok;
   }
   // Few rows: pack them once, then the threads split the panels.
   uint8_t* apack;
-  int32_t *row_offset, *row_zp;
-  if (!buffers(std::min(m_tiles, tiles_per_chunk), &apack, &row_offset, &row_zp)) return Status::out_of_memory;
+  int32_t *row_offset, *row_zp, *plain;
+  if (!buffers(std::min(m_tiles, tiles_per_chunk), &apack, &row_offset, &row_zp, &plain)) return Status::out_of_memory;
   for (size_t t0 = 0; t0 < m_tiles; t0 += tiles_per_chunk) {
     const size_t nt = std::min(tiles_per_chunk, m_tiles - t0);
     parallel_for(nt, threads_wanted, [&](size_t i) {
-      pack_tile(t0 + i, apack + i * tile_bytes, row_offset + i * mr, row_zp + i * mr);
+      pack_tile(t0 + i, apack + i * tile_bytes, row_offset + i * mr, row_zp + i * mr, plain + i);
     });
     parallel_for(h.panels, threads_wanted, [&](size_t p) {
       if (uk.begin) uk.begin();
-      run_panel(p, t0, nt, apack, row_offset, row_zp);
+      run_panel(p, t0, nt, apack, row_offset, row_zp, plain);
       if (uk.end) uk.end();
     });
   }

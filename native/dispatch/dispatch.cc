@@ -13,7 +13,7 @@ namespace lowbit {
 namespace {
 
 constexpr KernelTable kScalar{
-    {lb_u8_s8_s32_gemm_ukernel_4x4c1__scalar, 4, 4, 1, QgemmAFormat::u8, false, 1, nullptr, nullptr},
+    {lb_u8_s8_s32_gemm_ukernel_4x4c1__scalar, 4, 4, 1, QgemmAFormat::u8, false, 1, nullptr, nullptr, false},
     {},
     0,
     {lb_f32_gemm_ukernel_4x4__scalar, 4, 4},
@@ -30,7 +30,7 @@ constexpr KernelTable kScalar{
 };
 #if defined(__x86_64__) || defined(_M_X64)
 constexpr KernelTable kAvx2{
-    {lb_u8_s8_s32_gemm_ukernel_6x16c2__avx2, 6, 16, 2, QgemmAFormat::s16, true, 2, nullptr, nullptr},
+    {lb_u8_s8_s32_gemm_ukernel_6x16c2__avx2, 6, 16, 2, QgemmAFormat::s16, true, 2, nullptr, nullptr, false},
     {},
     0,
     {lb_f32_gemm_ukernel_6x16__avx2, 6, 16},
@@ -45,7 +45,7 @@ constexpr KernelTable kAvx2{
     lb_probe_int8__avx2,
     lb_probe_f32__avx2,
 };
-constexpr QgemmUkernel kVnni8x32{lb_u8_s8_s32_gemm_ukernel_8x32c4__avx512vnni, 8, 32, 4, QgemmAFormat::u8, false, 4, nullptr, nullptr};
+constexpr QgemmUkernel kVnni8x32{lb_u8_s8_s32_gemm_ukernel_8x32c4__avx512vnni, 8, 32, 4, QgemmAFormat::u8, false, 4, nullptr, nullptr, false};
 constexpr KernelTable kAvx512vnni{
     kVnni8x32,
     {},
@@ -67,7 +67,7 @@ constexpr KernelTable kAvx512vnni{
 // same packed weights.
 constexpr KernelTable amx_from(KernelTable t) {
   t.qgemm = {lb_u8_s8_s32_gemm_ukernel_32x32c4__amx, 32, 32, 4, QgemmAFormat::u8, false, 64,
-             lb_u8_s8_s32_gemm_begin__amx, lb_u8_s8_s32_gemm_end__amx};
+             lb_u8_s8_s32_gemm_begin__amx, lb_u8_s8_s32_gemm_end__amx, true};
   t.qgemm_small = kVnni8x32;
   t.small_m_max = 15;
   t.probe_int8 = lb_probe_int8__amx;
@@ -77,7 +77,7 @@ constexpr KernelTable kAmx = amx_from(kAvx512vnni);
 #endif
 #if defined(__aarch64__) || defined(_M_ARM64)
 constexpr KernelTable kNeon{
-    {lb_u8_s8_s32_gemm_ukernel_8x8c1__neon, 8, 8, 1, QgemmAFormat::s16, true, 1, nullptr, nullptr},
+    {lb_u8_s8_s32_gemm_ukernel_8x8c1__neon, 8, 8, 1, QgemmAFormat::s16, true, 1, nullptr, nullptr, false},
     {},
     0,
     {lb_f32_gemm_ukernel_8x12__neon, 8, 12},
@@ -95,7 +95,7 @@ constexpr KernelTable kNeon{
 // The dot-product and i8mm tiers replace the integer kernels of the tier below them; the
 // float, quantization and dequantization kernels are NEON's.
 constexpr KernelTable neondot_from(KernelTable t) {
-  t.qgemm = {lb_u8_s8_s32_gemm_ukernel_8x8c4__neondot, 8, 8, 4, QgemmAFormat::s8_shifted, false, 4, nullptr, nullptr};
+  t.qgemm = {lb_u8_s8_s32_gemm_ukernel_8x8c4__neondot, 8, 8, 4, QgemmAFormat::s8_shifted, false, 4, nullptr, nullptr, false};
   t.qb4_gemm = lb_qd8_f32_qb4w_gemm_ukernel_2x16c8__neondot;
   t.qb4_mr = 2;
   t.q41_gemm = lb_qd8_f32_q41w_gemm_ukernel_2x16c8__neondot;
@@ -105,7 +105,7 @@ constexpr KernelTable neondot_from(KernelTable t) {
 }
 constexpr KernelTable kNeondot = neondot_from(kNeon);
 constexpr KernelTable i8mm_from(KernelTable t) {
-  t.qgemm = {lb_u8_s8_s32_gemm_ukernel_8x8c8__i8mm, 8, 8, 8, QgemmAFormat::u8, false, 8, nullptr, nullptr};
+  t.qgemm = {lb_u8_s8_s32_gemm_ukernel_8x8c8__i8mm, 8, 8, 8, QgemmAFormat::u8, false, 8, nullptr, nullptr, false};
   t.qb4_gemm = lb_qd8_f32_qb4w_gemm_ukernel_4x16c8__i8mm;  // q4_1 / q8_0 stay on sdot
   t.qb4_mr = 4;
   t.probe_int8 = lb_probe_int8__i8mm;

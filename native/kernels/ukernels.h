@@ -32,6 +32,11 @@ struct QgemmTileOut {
   const float* row_scale;     // [mr_used]     float out only
   const float* col_scale;     // [nr]          float out only
   const float* bias;          // [nr] or null  float out only
+  // Kernels with QgemmUkernel::a_direct only: when lda != 0, A is not packed but row-major
+  // (a_packed points at the tile's first row, lda bytes between rows; mr_used == mr).
+  size_t lda;
+  // The zero-point terms of every row of this tile are zero: c = acc (int32 out only).
+  bool plain;
 };
 using QgemmUkernelFn = void (*)(size_t mr_used, size_t nr_used, size_t kp, const void* a_packed,
                                 const void* b_panel, const QgemmTileOut& out);
@@ -45,6 +50,9 @@ struct QgemmUkernel {
   // the AMX tile configuration is set once per run, not once per tile.
   void (*begin)();
   void (*end)();
+  // Reads full tiles of uint8 A straight from the caller's rows (see QgemmTileOut::lda) when K
+  // is a multiple of a_kr, so the driver need not pack them.
+  bool a_direct;
 };
 
 // ---- fp32 GEMM microkernels ----------------------------------------------------------------

@@ -109,6 +109,45 @@ TEST(Qgemm, LargeAndDeepEveryIsa) {
   }
 }
 
+// Full tiles of uint8 A with K a multiple of 64 are read in place by kernels that can (AMX),
+// and tiles without zero-point terms are stored straight from the accumulators: cover both,
+// their neighbours that cannot (partial tiles and panels, int8 A, zero points), and rows of A
+// further apart than K (whose gap holds bytes that must not be read into the result).
+TEST(Qgemm, InPlaceAAndPlainTilesEveryIsa) {
+  std::mt19937_64 rng(seed() + 5);
+  for (Isa isa : available_isas()) {
+    IsaScope scope(isa);
+    for (const Case& c : {Case{96, 64, 128, false, 0, 0, false, Fill::random},
+                          Case{70, 40, 192, false, 0, 0, false, Fill::random},
+                          Case{64, 33, 64, false, 3, 0, false, Fill::random},
+                          Case{64, 64, 64, false, 0, -2, true, Fill::random},
+                          Case{64, 32, 128, true, 0, 0, false, Fill::random},
+                          Case{32, 32, 8192, false, 0, 0, false, Fill::extreme_max}})
+      check_case(c, rng);
+    const size_t M = 67, N = 48, K = 128, lda = K + 64;
+    std::vector<uint8_t> a(M * lda, 0xEE);
+    std::vector<int8_t> b(K * N);
+    std::uniform_int_distribution<int> byte(0, 255);
+    for (size_t m = 0; m < M; ++m)
+      for (size_t k = 0; k < K; ++k) a[m * lda + k] = static_cast<uint8_t>(byte(rng));
+    for (auto& v : b) v = static_cast<int8_t>(byte(rng) - 128);
+    std::vector<int32_t> want(M * N), got(M * N, 0x7eadbeef);
+    lb_qgemm_ref(M, N, K, a.data(), lda, false, 0, nullptr, b.data(), N, 1, 0, want.data(), N);
+    std::vector<uint8_t> packed(qgemm_packed_b_size(K, N));
+    ASSERT_EQ(qgemm_pack_b(b.data(), K, N, N, 1, packed.data(), packed.size()), Status::ok);
+    QgemmArgs args;
+    args.M = M;
+    args.a = a.data();
+    args.lda = lda;
+    args.packed_b = packed.data();
+    args.packed_b_size = packed.size();
+    args.c = got.data();
+    args.ldc = N;
+    ASSERT_EQ(qgemm(args), Status::ok);
+    ASSERT_EQ(got, want) << "isa=" << isa_name(isa) << " lda=" << lda;
+  }
+}
+
 TEST(Qgemm, AvxTwoSaturationTrap) {
   // A = 255 with B = -128 everywhere: a vpmaddubsw pair sum would be -65280 and saturate.
   std::mt19937_64 rng(seed());

@@ -2,7 +2,9 @@
 // columns as four 16x16 int32 tile accumulators, 64 k per step (tdpbusd: u8 x s8 -> s32,
 // exact). B is read straight from the VNNI panel layout [k/4][32][4]: a 16x64-byte B tile is
 // 16 rows of 4-k groups, 128 bytes apart. A arrives packed [k/64][32][64] (row-major 64-k
-// slices). Matches lb_qgemm_ref; its epilogue is the AVX-512 one.
+// slices) or, for full tiles of uint8 A with K a multiple of 64, as the caller's own rows
+// (tileloadd takes a row stride, so packing would only copy). Matches lb_qgemm_ref; its
+// epilogue is the AVX-512 one, skipped for int32 tiles without zero-point terms.
 #if defined(__x86_64__) || defined(_M_X64)
 #include <immintrin.h>
 
@@ -47,6 +49,9 @@ void lb_u8_s8_s32_gemm_ukernel_32x32c4__amx(size_t mr_used, size_t nr_used, size
                                             const QgemmTileOut& out) {
   const auto* a = static_cast<const uint8_t*>(a_packed);
   const auto* b = static_cast<const int8_t*>(b_panel);
+  // Packed A: rows KSTEP bytes apart, tiles of 32 rows per k step. Direct A: the caller's rows.
+  const size_t a_stride = out.lda ? out.lda : KSTEP;
+  const size_t a_step = out.lda ? KSTEP : MR * KSTEP;
   alignas(64) int32_t acc[MR][NR];
   _tile_zero(0);
   _tile_zero(1);
@@ -55,27 +60,35 @@ void lb_u8_s8_s32_gemm_ukernel_32x32c4__amx(size_t mr_used, size_t nr_used, size
     _tile_zero(3);
     // Loads interleaved with the products that do not need them, so they overlap.
     for (size_t k = 0; k < kp; k += KSTEP) {
-      _tile_loadd(4, a, KSTEP);
+      _tile_loadd(4, a, a_stride);
       _tile_loadd(6, b, NR * 4);
       _tile_dpbusd(0, 4, 6);
       _tile_loadd(7, b + 64, NR * 4);
       _tile_dpbusd(1, 4, 7);
-      _tile_loadd(5, a + 16 * KSTEP, KSTEP);
+      _tile_loadd(5, a + 16 * a_stride, a_stride);
       _tile_dpbusd(2, 5, 6);
       _tile_dpbusd(3, 5, 7);
-      a += MR * KSTEP;
+      a += a_step;
       b += NR * KSTEP;
+    }
+    if (out.c && out.plain && mr_used == MR && nr_used == NR) {
+      const size_t ldc = out.ldc * sizeof(int32_t);
+      _tile_stored(0, out.c, ldc);
+      _tile_stored(1, out.c + 16, ldc);
+      _tile_stored(2, out.c + 16 * out.ldc, ldc);
+      _tile_stored(3, out.c + 16 * out.ldc + 16, ldc);
+      return;
     }
     _tile_stored(2, &acc[16][0], NR * 4);
     _tile_stored(3, &acc[16][16], NR * 4);
   } else {
     for (size_t k = 0; k < kp; k += KSTEP) {
-      _tile_loadd(4, a, KSTEP);
+      _tile_loadd(4, a, a_stride);
       _tile_loadd(6, b, NR * 4);
       _tile_loadd(7, b + 64, NR * 4);
       _tile_dpbusd(0, 4, 6);
       _tile_dpbusd(1, 4, 7);
-      a += MR * KSTEP;
+      a += a_step;
       b += NR * KSTEP;
     }
   }
