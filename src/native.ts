@@ -24,10 +24,10 @@ export interface NativeAddon {
     bias: Float32Array | null, y: Float32Array, async: boolean): Float32Array | Promise<Float32Array>;
   _quantizeLinear(x: Float32Array, y: Int8Array | Uint8Array, outer: number, channels: number,
     inner: number, scales: Float32Array, zeroPoints: Int32Array | null): void;
-  _quantizeGgml(format: 'q4_0' | 'q4_1' | 'q8_0', x: Float32Array, blocks: Uint8Array): void;
+  _quantizeGgml(format: 'q4_0' | 'q4_1' | 'q8_0', x: Float32Array, blocks: Uint8Array): boolean;
   _dequantizeGgml(format: 'q4_0' | 'q4_1' | 'q8_0', blocks: Uint8Array, y: Float32Array): void;
   _quantizeQb4(w: Float32Array, N: number, K: number, group: number, symmetric: boolean, fp16: boolean,
-    mse: boolean, data: Uint8Array, scales: Float32Array | Uint16Array, zps: Uint8Array | null): void;
+    mse: boolean, data: Uint8Array, scales: Float32Array | Uint16Array, zps: Uint8Array | null): boolean;
   _dequantizeQb4(data: Uint8Array, scales: Float32Array | Uint16Array, zps: Uint8Array | null, N: number, K: number,
     group: number, symmetric: boolean, fp16: boolean, y: Float32Array): void;
   _packQb4(data: Uint8Array, scales: Float32Array | Uint16Array, zps: Uint8Array | null, N: number, K: number,

@@ -143,22 +143,27 @@ export function quantize(x: Tensor, opts: QuantizeOptions): QuantizedTensor {
     if (groupSize !== undefined && groupSize !== 32) throw new RangeError(`opts.groupSize must be 32 for ${format}, got ${groupSize}`);
     const [N, K] = x.dims;
     if (K % 32 !== 0) throw new RangeError(`x's last dimension must be a multiple of 32 for ${format}, got ${K}`);
-    checkFinite(x);
     const data = new Uint8Array((N * K / 32) * ggml.blockBytes);
-    native._quantizeGgml(format, x.data as Float32Array, data);
+    if (!native._quantizeGgml(format, x.data as Float32Array, data)) {
+      checkFinite(x);  // names the element
+      throw new RangeError('weights must be finite to be quantized');
+    }
     return new QuantizedTensor({ dims: [N, K], bits, format, groupSize: 32, symmetric: ggml.symmetric, data });
   }
   if (bits === 4) {
     const g = groupSize ?? 32;
     if (![16, 32, 64, 128, 256].includes(g)) throw new RangeError(`opts.groupSize must be 16, 32, 64, 128 or 256 for 4-bit, got ${String(groupSize)}`);
     const [N, K] = x.dims;
-    checkFinite(x);
     const blocks = Math.ceil(K / g);
     const data = new Uint8Array(N * blocks * g / 2);
     const scales = scaleType === 'float16' ? new Uint16Array(N * blocks) : new Float32Array(N * blocks);
     const zeroPoints = symmetric ? undefined : new Uint8Array(N * Math.ceil(blocks / 2));
-    native._quantizeQb4(x.data as Float32Array, N, K, g, symmetric, scaleType === 'float16', method === 'mse',
-      data, scales, zeroPoints ?? null);
+    // Native code checks for non-finite weights as it goes; only then find which, for the message.
+    if (!native._quantizeQb4(x.data as Float32Array, N, K, g, symmetric, scaleType === 'float16', method === 'mse',
+      data, scales, zeroPoints ?? null)) {
+      checkFinite(x);
+      throw new RangeError('weights must be finite to be quantized');
+    }
     return new QuantizedTensor({ dims: [N, K], bits: 4, format: 'int4', groupSize: g, symmetric, data, scales, zeroPoints });
   }
   if (groupSize !== undefined && groupSize !== -1) {
@@ -330,7 +335,8 @@ function checkFinite(x: Tensor): void {
   const d = x.data as Float32Array;
   const K = x.dims[x.dims.length - 1];
   for (let i = 0; i < d.length; i++) {
-    if (!Number.isFinite(d[i])) {
+    const v = d[i];
+    if (v - v !== 0) {  // NaN for ±Inf and NaN; much faster than Number.isFinite on a Float32Array
       throw new RangeError(`x[${Math.floor(i / K)}, ${i % K}] is ${d[i]}: weights must be finite to be quantized`);
     }
   }

@@ -494,8 +494,11 @@ Napi::Value QuantizeGgml(const Napi::CallbackInfo& info) {
   if (x.length % lowbit::kGgmlBlock) throw_range(env, "x must hold a multiple of 32 values");
   const size_t bytes = x.length / lowbit::kGgmlBlock * lowbit::ggml_block_bytes(t);
   View<uint8_t> out = typed<uint8_t>(info[2], napi_uint8_array, bytes, "blocks");
-  check(env, lowbit::quantize_ggml(t, x.data, x.length, out.data, bytes), "quantize (non-finite input?)");
-  return info[2];
+  // Sizes were checked above: invalid_argument now means a non-finite value, reported as false.
+  const Status s = lowbit::quantize_ggml(t, x.data, x.length, out.data, bytes);
+  if (s == Status::invalid_argument) return Napi::Boolean::New(env, false);
+  check(env, s, "quantize");
+  return Napi::Boolean::New(env, true);
 }
 
 // _dequantizeGgml(format, blocks: Uint8Array, y: Float32Array): y.length values
@@ -538,8 +541,11 @@ Napi::Value QuantizeQb4(const Napi::CallbackInfo& info) {
   const lowbit::Qb4Layout l = qb4_layout(info, 1);
   View<float> w = typed<float>(info[0], napi_float32_array, l.N * l.K, "w");
   const lowbit::Qb4Buffers b = qb4_buffers(info, 7, l);
-  check(env, lowbit::quantize_qb4(w.data, l, info[6].ToBoolean(), b), "quantize (non-finite weights?)");
-  return env.Undefined();
+  // A non-finite weight is reported as false: the caller finds which one for its message.
+  const Status s = lowbit::quantize_qb4(w.data, l, info[6].ToBoolean(), b);
+  if (s == Status::invalid_argument && lowbit::qb4_layout_ok(l)) return Napi::Boolean::New(env, false);
+  check(env, s, "quantize");
+  return Napi::Boolean::New(env, true);
 }
 
 // _dequantizeQb4(data, scales, zps | null, N, K, group, symmetric, fp16, y)

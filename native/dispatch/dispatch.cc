@@ -61,6 +61,7 @@ constexpr KernelTable kAvx512vnni{
     lb_qb4_f32_dequantize_row__avx512vnni,
     lb_probe_int8__avx512vnni,
     lb_probe_f32__avx512vnni,
+    lb_f32_qb4_quantize_row__avx512vnni,
 };
 // AMX is the AVX-512 VNNI tier with tile GEMMs for 16+ rows. AMX tiles take B in exactly the
 // VNNI panel layout (rows of 4-k groups), so up to 15 rows of A go to the VNNI kernel on the

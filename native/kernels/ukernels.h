@@ -129,6 +129,12 @@ using DequantizeQb4RowFn = void (*)(const uint8_t* data, const void* scales, con
                                     size_t g, bool fp16_scales, float* y);
 void lb_qb4_f32_dequantize_row__scalar(const uint8_t*, const void*, const uint8_t*, size_t, size_t, bool, float*);
 
+// One weight row to blockwise int4, round to nearest (MatMulNBits layout): matches
+// lb_quantize_qb4_row_ref with mse = false exactly. zps null = symmetric. Returns false when
+// some weight is NaN or ±Inf (the outputs are then unspecified).
+using QuantizeQb4RowFn = bool (*)(const float* x, size_t K, size_t g, bool fp16_scales, uint8_t* data,
+                                  void* scales, uint8_t* zps);
+
 using QuantizeRowsU8Fn = void (*)(const float* x, size_t M, size_t K, size_t ldx, uint8_t* q,
                                   size_t ldq, float* scales, int32_t* zero_points);
 
@@ -158,6 +164,7 @@ struct KernelTable {
   DequantizeQb4RowFn dequantize_qb4_row;
   ProbeFn probe_int8;
   ProbeFn probe_f32;
+  QuantizeQb4RowFn quantize_qb4_row;  // null: the reference arithmetic (portable)
 };
 
 #define LB_DECLARE_QGEMM(name) \
@@ -174,6 +181,7 @@ void lb_qd8_f32_qb4w_gemm_ukernel_4x16c8__avx2(const Qb4GemmArgs& a);
 uint64_t lb_probe_int8__avx2(uint64_t iterations);
 uint64_t lb_probe_f32__avx2(uint64_t iterations);
 uint64_t lb_probe_int8__avx512vnni(uint64_t iterations);
+bool lb_f32_qb4_quantize_row__avx512vnni(const float*, size_t, size_t, bool, uint8_t*, void*, uint8_t*);
 uint64_t lb_probe_f32__avx512vnni(uint64_t iterations);
 uint64_t lb_probe_int8__amx(uint64_t iterations);
 void lb_qb4_f32_dequantize_row__avx2(const uint8_t*, const void*, const uint8_t*, size_t, size_t, bool, float*);

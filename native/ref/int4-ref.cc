@@ -9,8 +9,11 @@ namespace {
 
 float stored(float s, bool fp16) { return fp16 ? fp16_to_fp32(fp32_to_fp16(s)) : s; }
 
+// x·inv rounded, plus the zero point, clamped to a nibble. A scale so small that 1/scale
+// overflows makes 0·∞ = NaN: that value is 0 (it dequantizes to 0, which is right).
 uint8_t quant(float x, float inv, int zp) {
-  const float v = std::nearbyint(x * inv) + static_cast<float>(zp);
+  const float r = x * inv;
+  const float v = (r == r ? std::nearbyint(r) : 0.f) + static_cast<float>(zp);
   return static_cast<uint8_t>(v < 0.f ? 0.f : v > 15.f ? 15.f : v);
 }
 

@@ -125,6 +125,81 @@ TEST(Int4, RefusesBadLayoutsAndNonFiniteWeights) {
   EXPECT_EQ(quantize_qb4(w.data(), l, false, b), Status::invalid_argument);
 }
 
+// Round-to-nearest quantizing runs a kernel where the tier has one: bit for bit the
+// reference's bytes, scales and zero points on odd shapes, padded blocks and edge values
+// (ties of ±max, all-equal and all-zero blocks, -0, subnormals, values whose float16 scale
+// overflows, scales so small that 1/scale overflows), and every tier refuses non-finite weights.
+TEST(Int4, QuantizeKernelsMatchTheReference) {
+  std::mt19937_64 rng(seed() + 11);
+  std::normal_distribution<float> gauss(0.f, 1.f);
+  const auto fill = [&](std::vector<float>& w, int kind) {
+    for (size_t i = 0; i < w.size(); ++i) {
+      switch (kind) {
+        case 0: w[i] = gauss(rng) * 0.02f; break;
+        case 1: w[i] = (i % 7 == 3) ? 0.5f : (i % 7 == 5) ? -0.5f : gauss(rng) * 0.1f; break;  // ±max ties
+        case 2: w[i] = 0.25f; break;                                                          // all equal
+        case 3: w[i] = (i % 3 == 0) ? -0.f : 0.f; break;                                      // zeros
+        case 4: w[i] = gauss(rng) * 1e-39f; break;                                            // subnormal
+        case 5: w[i] = gauss(rng) * 3e5f; break;                                              // fp16 scale overflow
+        case 6: w[i] = (i % 5 == 0) ? 1e-44f : 0.f; break;                                    // 1/scale overflows
+        default: w[i] = (i % 2) ? -gauss(rng) * 2.f : 3.f; break;
+      }
+    }
+  };
+  for (Isa isa : available_isas()) {
+    IsaScope scope(isa);
+    for (size_t K : {size_t{1}, size_t{7}, size_t{16}, size_t{17}, size_t{31}, size_t{33}, size_t{100}, size_t{4097}})
+      for (size_t g : {size_t{16}, size_t{32}, size_t{64}, size_t{128}, size_t{256}})
+        for (int kind = 0; kind < 8; ++kind)
+          for (int variant = 0; variant < 4; ++variant) {
+            const bool symmetric = variant & 1, fp16 = variant & 2;
+            const size_t N = 3;
+            std::vector<float> w(N * K);
+            fill(w, kind);
+            Qb4Layout l;
+            l.N = N;
+            l.K = K;
+            l.group = g;
+            l.symmetric = symmetric;
+            l.fp16_scales = fp16;
+            std::vector<uint8_t> data(l.data_bytes(), 0xAA), scales(l.scale_bytes(), 0xAA), zps(l.zp_bytes(), 0xAA);
+            std::vector<uint8_t> rdata(l.data_bytes()), rscales(l.scale_bytes()), rzps(l.zp_bytes());
+            Qb4Buffers b;
+            b.data = data.data();
+            b.scales = scales.data();
+            b.zero_points = symmetric ? nullptr : zps.data();
+            ASSERT_EQ(quantize_qb4(w.data(), l, false, b), Status::ok);
+            const size_t rb = l.blocks() * (g / 2), sb = l.blocks() * (fp16 ? 2 : 4), zb = (l.blocks() + 1) / 2;
+            for (size_t n = 0; n < N; ++n) {
+              Qb4Row r;
+              r.data = rdata.data() + n * rb;
+              r.scales = rscales.data() + n * sb;
+              r.zps = symmetric ? nullptr : rzps.data() + n * zb;
+              lb_quantize_qb4_row_ref(w.data() + n * K, K, g, fp16, false, r);
+            }
+            const std::string where = std::string("isa=") + isa_name(isa) + " K=" + std::to_string(K) + " g=" +
+                                      std::to_string(g) + " kind=" + std::to_string(kind) + " sym=" +
+                                      std::to_string(symmetric) + " fp16=" + std::to_string(fp16);
+            ASSERT_EQ(data, rdata) << where;
+            ASSERT_EQ(scales, rscales) << where;
+            if (!symmetric) ASSERT_EQ(zps, rzps) << where;
+          }
+    for (float bad : {NAN, INFINITY, -INFINITY}) {
+      std::vector<float> w(2 * 100, 0.5f);
+      w[100 + 99] = bad;  // the last value of the second row, inside a padded block
+      Qb4Layout l;
+      l.N = 2;
+      l.K = 100;
+      l.group = 32;
+      std::vector<uint8_t> data(l.data_bytes()), scales(l.scale_bytes());
+      Qb4Buffers b;
+      b.data = data.data();
+      b.scales = scales.data();
+      EXPECT_EQ(quantize_qb4(w.data(), l, false, b), Status::invalid_argument) << isa_name(isa) << " " << bad;
+    }
+  }
+}
+
 }  // namespace
 }  // namespace lowbit::test
 
