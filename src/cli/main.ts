@@ -143,7 +143,8 @@ to --out (default ./lowbit-report).`,
       ];
       const rowsBar = bar('evaluating');
       if (process.stderr.isTTY) rowsBar.start(settings.length, 0, { unit: 'settings' });
-      const rows = await evaluateModels(model, settings.map((s) => ({ label: s.label, model: quantizeModel(model, s.plan) })), test,
+      // The float32 row is the model itself: its latency is the baseline the speedups divide.
+      const rows = await evaluateModels(model, settings.map((s) => ({ label: s.label, model: s.plan === 'float32' ? model : quantizeModel(model, s.plan) })), test,
         { batch, onRow: () => rowsBar.increment() });
       rowsBar.stop();
       log(`Trade-off on ${test.count} test images (Δ acc and logit error against float32; latency: median of forwardSync on ${Math.min(batch, test.count)} images and on 1, ${c.threads} thread(s))`);
