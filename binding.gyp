@@ -29,7 +29,7 @@
       'include_dirs': ["<!(node -p \"require('node-addon-api').include_dir\")"],
       'defines': ['NAPI_VERSION=8', 'NAPI_CPP_EXCEPTIONS', 'NODE_ADDON_API_DISABLE_DEPRECATED'],
       'conditions': [
-        ['target_arch=="x64"', { 'dependencies': ['lowbit_avx2', 'lowbit_avx512vnni', 'lowbit_amx'] }],
+        ['target_arch=="x64"', { 'dependencies': ['lowbit_avx2', 'lowbit_avxvnni', 'lowbit_avx512vnni', 'lowbit_amx'] }],
         ['target_arch=="arm64"', { 'dependencies': ['lowbit_neon', 'lowbit_neondot', 'lowbit_i8mm'] }],
         ['OS!="win"', { 'libraries': ['-lpthread'] }],
       ],
@@ -44,6 +44,14 @@
           'sources': ['<!@(node native/sources.cjs sources x64 avx2)'],
           'cflags': ['<!@(node native/sources.cjs flags x64 avx2)'],
           'xcode_settings': { 'OTHER_CPLUSPLUSFLAGS': ['<!@(node native/sources.cjs flags x64 avx2)', '-ffp-contract=off', '-O3'] },
+          'msvs_settings': { 'VCCLCompilerTool': { 'EnableEnhancedInstructionSet': '5' } },
+        },
+        {
+          'target_name': 'lowbit_avxvnni',
+          'type': 'static_library',
+          'sources': ['<!@(node native/sources.cjs sources x64 avxvnni)'],
+          'cflags': ['<!@(node native/sources.cjs flags x64 avxvnni)'],
+          'xcode_settings': { 'OTHER_CPLUSPLUSFLAGS': ['<!@(node native/sources.cjs flags x64 avxvnni)', '-ffp-contract=off', '-O3'] },
           'msvs_settings': { 'VCCLCompilerTool': { 'EnableEnhancedInstructionSet': '5' } },
         },
         {

@@ -4,7 +4,7 @@ import { native } from './native.js';
 export interface CpuInfo {
   /** 'x64' | 'arm64' (Node's process.arch words). */
   arch: string;
-  /** The ISA whose kernels run now: scalar, avx2, avx512vnni, amx, neon, neondot, i8mm. */
+  /** The ISA whose kernels run now: scalar, avx2, avxvnni, avx512vnni, amx, neon, neondot, i8mm. */
   isa: string;
   /** ISAs built into this binary and supported by this CPU, usable with setIsa. */
   available: string[];
@@ -30,7 +30,7 @@ export function setIsa(name: string): void {
   const info = native._cpu();
   if (!info.available.includes(name)) {
     const why = info.built.includes(name) ? 'this CPU does not support it'
-      : ['scalar', 'avx2', 'avx512vnni', 'amx', 'neon', 'neondot', 'i8mm'].includes(name)
+      : ['scalar', 'avx2', 'avxvnni', 'avx512vnni', 'amx', 'neon', 'neondot', 'i8mm'].includes(name)
         ? `it is not built for ${info.arch}` : 'it is not an ISA lowbit knows';
     throw new RangeError(`setIsa('${name}'): ${why}; available: ${info.available.join(', ')}`);
   }

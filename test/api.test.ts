@@ -43,7 +43,10 @@ describe('cpu and dispatch', () => {
     if (c.arch === 'x64' && c.features.includes('os-amx')) expect(c.isa).toBe('amx');
     else if (c.arch === 'x64' && c.features.includes('avx512vnni') && c.features.includes('os-zmm')) {
       expect(c.isa).toBe('avx512vnni');
+    } else if (c.arch === 'x64' && c.features.includes('avxvnni') && c.features.includes('os-ymm')) {
+      expect(c.isa).toBe('avxvnni');
     }
+    if (c.arch === 'x64' && c.features.includes('avxvnni') && c.features.includes('os-ymm')) expect(c.available).toContain('avxvnni');
   });
 
   it('setIsa switches to every available ISA and rejects the rest clearly', () => {

@@ -122,6 +122,7 @@ void detect(CpuFeatures& f) {
   out.add(os_ymm, "os-ymm");
   out.add(os_zmm, "os-zmm");
   f.avx2_fma = os_ymm && avx && avx2 && fma && f16c;
+  f.avxvnni = f.avx2_fma && avxvnni;
   f.avx512vnni = f.avx2_fma && os_zmm && avx512f && avx512dq && avx512bw && avx512vl && avx512vnni;
   f.amx_int8 = f.avx512vnni && amx_tile && amx_int8 && os_amx && amx_permitted();
   out.add(f.amx_int8, "os-amx");

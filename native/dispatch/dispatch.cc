@@ -45,6 +45,15 @@ constexpr KernelTable kAvx2{
     lb_probe_int8__avx2,
     lb_probe_f32__avx2,
 };
+// AVX-VNNI is the AVX2 tier with VEX vpdpbusd for int8 GEMM and int4 linear: u8 A needs no
+// widening to int16 and B no interleaving by 2, so its GEMM packs A and B like AVX-512 VNNI.
+constexpr KernelTable avxvnni_from(KernelTable t) {
+  t.qgemm = {lb_u8_s8_s32_gemm_ukernel_6x16c4__avxvnni, 6, 16, 4, QgemmAFormat::u8, false, 4, nullptr, nullptr, false};
+  t.qb4_gemm = lb_qd8_f32_qb4w_gemm_ukernel_4x16c8__avxvnni;
+  t.probe_int8 = lb_probe_int8__avxvnni;
+  return t;
+}
+constexpr KernelTable kAvxvnni = avxvnni_from(kAvx2);
 constexpr QgemmUkernel kVnni8x32{lb_u8_s8_s32_gemm_ukernel_8x32c4__avx512vnni, 8, 32, 4, QgemmAFormat::u8, false, 4, nullptr, nullptr, false};
 constexpr KernelTable kAvx512vnni{
     kVnni8x32,
@@ -120,6 +129,7 @@ bool supported(Isa isa) {
   switch (isa) {
     case Isa::scalar: return true;
     case Isa::avx2: return f.avx2_fma;
+    case Isa::avxvnni: return f.avxvnni;
     case Isa::avx512vnni: return f.avx512vnni;
     case Isa::amx: return f.avx512vnni && f.amx_int8;
     case Isa::neon: return f.neon;
@@ -129,7 +139,7 @@ bool supported(Isa isa) {
   }
 }
 
-constexpr Isa kBestFirst[] = {Isa::amx, Isa::avx512vnni, Isa::avx2, Isa::i8mm, Isa::neondot, Isa::neon,
+constexpr Isa kBestFirst[] = {Isa::amx, Isa::avx512vnni, Isa::avxvnni, Isa::avx2, Isa::i8mm, Isa::neondot, Isa::neon,
                               Isa::scalar};
 
 std::atomic<int> g_isa{-1};
@@ -158,6 +168,7 @@ const KernelTable* kernel_table(Isa isa) {
     case Isa::scalar: return &kScalar;
 #if defined(__x86_64__) || defined(_M_X64)
     case Isa::avx2: return &kAvx2;
+    case Isa::avxvnni: return &kAvxvnni;
     case Isa::avx512vnni: return &kAvx512vnni;
     case Isa::amx: return &kAmx;
 #endif
@@ -200,6 +211,7 @@ const char* isa_name(Isa isa) {
   switch (isa) {
     case Isa::scalar: return "scalar";
     case Isa::avx2: return "avx2";
+    case Isa::avxvnni: return "avxvnni";
     case Isa::avx512vnni: return "avx512vnni";
     case Isa::amx: return "amx";
     case Isa::neon: return "neon";

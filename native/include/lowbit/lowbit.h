@@ -23,7 +23,8 @@ const char* status_message(Status s);
 // ---- CPU and dispatch ---------------------------------------------------------------------
 // ISA names are one vocabulary: folders, file suffixes, LOWBIT_ISA, cpu().isa, bench labels.
 // Within each architecture the enumerators go from worst to best.
-enum class Isa : int { scalar = 0, avx2, avx512vnni, amx, neon, neondot, i8mm, count };
+// Worst to best within each architecture (dispatch and its tests rely on the order).
+enum class Isa : int { scalar = 0, avx2, avxvnni, avx512vnni, amx, neon, neondot, i8mm, count };
 const char* isa_name(Isa isa);
 bool isa_from_name(const char* name, Isa* out);
 
