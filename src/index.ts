@@ -3,7 +3,7 @@ export type { DType, TypedArray } from './tensor.js';
 export { QuantizedTensor, quantize, dequantize, quantizeLinear, dequantizeLinear, toFloat16, toFloat32 } from './quantize.js';
 export type { QuantizeOptions, QuantizeLinearOptions, QuantFormat } from './quantize.js';
 export { linear, linearSync, matmulInteger, matmulIntegerSync, repack } from './ops.js';
-export type { SyncOptions } from './ops.js';
+export type { SyncOptions, LinearOptions, ActivationQuant } from './ops.js';
 export { compare } from './metrics.js';
 export type { Comparison } from './metrics.js';
 export { cpu, setIsa, setThreads } from './cpu.js';
@@ -32,3 +32,5 @@ export { quantizeModel, resolvePlan, planBytes, sensitivity, autoQuantize } from
 export type { QuantPlan, EvalData, SensitivityRow, PlanResult, AutoQuantizeOptions, AutoQuantizeResult } from './model/ptq.js';
 export { trainMlp, seededRandom } from './model/train.js';
 export type { TrainMlpOptions } from './model/train.js';
+export { calibrateActivations, activationParams, rangeToActivation } from './model/calibrate.js';
+export type { Calibrator, CalibrationOptions } from './model/calibrate.js';

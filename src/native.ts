@@ -21,7 +21,7 @@ export interface NativeAddon {
   _matmulInteger(a: Uint8Array | Int8Array, aSigned: boolean, M: number, K: number, aZeroPoint: number,
     packed: Uint8Array, bZeroPoint: number, c: Int32Array, async: boolean): Int32Array | Promise<Int32Array>;
   _linear(x: Float32Array, M: number, K: number, packed: Uint8Array, wScales: Float32Array | null,
-    bias: Float32Array | null, y: Float32Array, async: boolean): Float32Array | Promise<Float32Array>;
+    bias: Float32Array | null, y: Float32Array, async: boolean, xScale?: number, xZeroPoint?: number): Float32Array | Promise<Float32Array>;
   _quantizeLinear(x: Float32Array, y: Int8Array | Uint8Array, outer: number, channels: number,
     inner: number, scales: Float32Array, zeroPoints: Int32Array | null): void;
   _quantizeGgml(format: 'q4_0' | 'q4_1' | 'q8_0', x: Float32Array, blocks: Uint8Array): boolean;

@@ -40,9 +40,42 @@ function packWeight(w: Tensor | QuantizedTensor, name: string, isa: string): Pac
   return { isa, kind: 'float32', packed, scales: null, N, K };
 }
 
-function runLinear(x: Tensor, a: ReturnType<typeof linearArgs>, async: boolean) {
+function runLinear(x: Tensor, a: ReturnType<typeof linearArgs>, async: boolean, act?: ActivationQuant) {
   if (a.p.kind === 'int4') return native._linearQb4(x.data as Float32Array, a.M, a.K, a.p.packed, a.b, a.y, async);
+  if (act) return native._linear(x.data as Float32Array, a.M, a.K, a.p.packed, a.p.scales, a.b, a.y, async, act.scale, act.zeroPoint);
   return native._linear(x.data as Float32Array, a.M, a.K, a.p.packed, a.p.scales, a.b, a.y, async);
+}
+
+/**
+ * Fixed (static) uint8 quantization of linear's input, found by calibration: x is quantized
+ * with ONNX QuantizeLinear (x / scale, round half to even, + zeroPoint, saturate to 0..255)
+ * instead of per row from its own range.
+ */
+export interface ActivationQuant {
+  scale: number;
+  zeroPoint: number;
+}
+
+/** Options of linear / linearSync. */
+export interface LinearOptions {
+  /** int8 weights only: quantize x with these fixed parameters (default: per row, dynamic). */
+  activation?: ActivationQuant;
+}
+
+function checkActivation(act: ActivationQuant | undefined, w: Tensor | QuantizedTensor): ActivationQuant | undefined {
+  if (act === undefined) return undefined;
+  if (act === null || typeof act !== 'object') throw new TypeError('opts.activation must be { scale, zeroPoint }');
+  if (!(w instanceof QuantizedTensor) || w.format !== 'int8') {
+    throw new TypeError('opts.activation (static activation quantization) needs int8 weights');
+  }
+  const { scale, zeroPoint } = act;
+  if (typeof scale !== 'number' || !Number.isFinite(scale) || !(Math.fround(scale) > 0) || !Number.isFinite(Math.fround(scale))) {
+    throw new RangeError(`opts.activation.scale must be a finite positive float32, got ${String(scale)}`);
+  }
+  if (!Number.isInteger(zeroPoint) || zeroPoint < 0 || zeroPoint > 255) {
+    throw new RangeError(`opts.activation.zeroPoint must be an integer in [0, 255], got ${String(zeroPoint)}`);
+  }
+  return { scale, zeroPoint };
 }
 
 function packedFor(w: Tensor | QuantizedTensor, name: string): Packed {
@@ -122,16 +155,18 @@ function linearArgs(x: Tensor, w: Tensor | QuantizedTensor, bias: Tensor | undef
  * or an int4 / q4_0 / q4_1 / q8_0 QuantizedTensor (x quantized per block to int8, exact integer
  * dots, per-block float scaling). Runs on the calling thread: use `linear` for large work.
  */
-export function linearSync(x: Tensor, w: Tensor | QuantizedTensor, bias?: Tensor, opts: SyncOptions = {}): Tensor {
+export function linearSync(x: Tensor, w: Tensor | QuantizedTensor, bias?: Tensor, opts: SyncOptions & LinearOptions = {}): Tensor {
+  const act = checkActivation(opts.activation, w);
   const a = linearArgs(x, w, bias, opts.out);
-  runLinear(x, a, false);
+  runLinear(x, a, false, act);
   return opts.out ?? new Tensor('float32', a.y, a.dims);
 }
 
 /** linearSync off the main thread. x and bias are copied at the call: later changes are not seen. */
-export async function linear(x: Tensor, w: Tensor | QuantizedTensor, bias?: Tensor): Promise<Tensor> {
+export async function linear(x: Tensor, w: Tensor | QuantizedTensor, bias?: Tensor, opts: LinearOptions = {}): Promise<Tensor> {
+  const act = checkActivation(opts.activation, w);
   const a = linearArgs(x, w, bias);
-  await runLinear(x, a, true);
+  await runLinear(x, a, true, act);
   return new Tensor('float32', a.y, a.dims);
 }
 

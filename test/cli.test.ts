@@ -146,14 +146,14 @@ describe('lowbit CLI', () => {
     const out = join(dir, 'report');
     const r = await run('demo', '--bundled', '--out', out, '--batch', '64');
     expect(r.code, r.err).toBe(0);
-    for (const label of ['float32', 'float16', 'int8', 'int4-g128', 'int4-g128-mse', 'int4-g32', 'int4-g32-mse', 'q4_0', 'mixed', 'auto']) {
+    for (const label of ['float32', 'float16', 'int8', 'int8 static minmax', 'int8 static percentile', 'int8 static mse', 'int4-g128', 'int4-g128-mse', 'int4-g32', 'int4-g32-mse', 'q4_0', 'mixed', 'auto']) {
       expect(r.out).toMatch(new RegExp(`│ ${label}`));
     }
     expect(r.out).toMatch(/Sensitivity/);
     expect(r.out).toMatch(/autoQuantize tried \d+ plans/);
     const res = JSON.parse(readFileSync(join(out, 'lowbit-demo.json'), 'utf8'));
     expect(res.test.count).toBe(2000);
-    expect(res.rows).toHaveLength(10);
+    expect(res.rows).toHaveLength(13);
     expect(res.rows[0]).toMatchObject({ label: 'float32', accuracyDrop: 0, compression: 1 });
     const auto = res.rows.at(-1);
     expect(auto.accuracyDrop).toBeLessThanOrEqual(0.002 + 1e-12);

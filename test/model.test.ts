@@ -169,6 +169,66 @@ describe('quantizeModel', () => {
   });
 });
 
+describe('static activations', () => {
+  it('linear with fixed activation parameters is QuantizeLinear, MatMulInteger and the float epilogue, on every ISA', async () => {
+    const { quantize, quantizeLinear, matmulIntegerSync, linear, isas, forceIsa } = { ...(await import('../src/index.js')), ...(await import('./helpers.js')) };
+    for (const [M, N, K] of [[1, 7, 33], [7, 33, 64], [33, 17, 100], [64, 40, 128]]) {
+      const w = new Tensor('float32', floats(N * K, 0.2), [N, K]);
+      const w8 = quantize(w, { bits: 8 });
+      const x = new Tensor('float32', Float32Array.from(floats(M * K, 3), (v, i) => (i % 11 === 0 ? v * 40 : v)), [M, K]);  // some saturate
+      const bias = new Tensor('float32', floats(N), [N]);
+      const act = { scale: 0.0137, zeroPoint: 117 };
+      const qx = quantizeLinear(x, act.scale, act.zeroPoint, { type: 'uint8' });
+      const bT = new Int8Array(K * N);
+      for (let n = 0; n < N; n++) for (let k = 0; k < K; k++) bT[k * N + n] = (w8.data as Int8Array)[n * K + k];
+      const acc = matmulIntegerSync(qx, new Tensor('int8', bT, [K, N]), act.zeroPoint, 0).data as Int32Array;
+      const want = new Float32Array(M * N);
+      const s = Math.fround(act.scale);
+      for (let m = 0; m < M; m++) {
+        for (let n = 0; n < N; n++) {
+          const f = Math.fround(Math.fround(Math.fround(acc[m * N + n]) * s) * w8.scales![n]);
+          want[m * N + n] = Math.fround(f + (bias.data as Float32Array)[n]);
+        }
+      }
+      for (const isa of isas) {
+        forceIsa(isa);
+        expect(Array.from(linearSync(x, w8, bias, { activation: act }).data), `${isa} ${M}x${N}x${K}`).toEqual(Array.from(want));
+        expect(Array.from((await linear(x, w8, bias, { activation: act })).data)).toEqual(Array.from(want));
+      }
+    }
+  });
+
+  it('refuses bad parameters and non-int8 weights', () => {
+    const w = new Tensor('float32', floats(8 * 16), [8, 16]);
+    const x = new Tensor('float32', floats(2 * 16), [2, 16]);
+    const w8 = quantizeModel(mlp([16, 8]), 'int8').linears[0].weight as QuantizedTensor;
+    expect(() => linearSync(x, w, undefined, { activation: { scale: 0.1, zeroPoint: 0 } })).toThrow(/needs int8 weights/);
+    for (const bad of [{ scale: 0, zeroPoint: 0 }, { scale: -1, zeroPoint: 0 }, { scale: NaN, zeroPoint: 0 }, { scale: 1e39, zeroPoint: 0 },
+      { scale: 0.1, zeroPoint: 256 }, { scale: 0.1, zeroPoint: 1.5 }, { scale: 0.1, zeroPoint: -1 }]) {
+      expect(() => linearSync(x, w8, undefined, { activation: bad }), JSON.stringify(bad)).toThrow(RangeError);
+    }
+    expect(() => new Linear('l', w, undefined, undefined, { scale: 1, zeroPoint: 0 })).toThrow(/need int8 weights/);
+  });
+
+  it('calibrators: MinMax covers everything, Percentile clips the rare tail, MSE never does worse than MinMax', async () => {
+    const { activationParams, rangeToActivation } = await import('../src/index.js');
+    expect(rangeToActivation(0, 2.55)).toEqual({ scale: Math.fround(0.01), zeroPoint: 0 });
+    expect(rangeToActivation(-1, 1).zeroPoint).toBe(Math.round(1 / Math.fround(2 / 255)));  // 127: the float32 scale is a hair above 2/255
+    expect(rangeToActivation(0, 0)).toEqual({ scale: 1, zeroPoint: 0 });
+    const v = Float32Array.from({ length: 20000 }, (_, i) => (i === 7 ? 100 : Math.abs(Math.sin(i)) * 2));
+    const mm = activationParams(v, 'minmax'), pc = activationParams(v, 'percentile', 99.9), ms = activationParams(v, 'mse');
+    expect(mm.scale).toBeCloseTo(100 / 255, 6);
+    expect(pc.scale).toBeLessThan(2.01 / 255);
+    const err = (p: { scale: number; zeroPoint: number }) => v.reduce((a, x) => {
+      const q = Math.min(255, Math.max(0, Math.round(x / p.scale) + p.zeroPoint));
+      return a + (x - (q - p.zeroPoint) * p.scale) ** 2;
+    }, 0);
+    expect(err(ms)).toBeLessThanOrEqual(err(mm));
+    expect(() => activationParams(Float32Array.of(1, NaN), 'minmax')).toThrow(/finite/);
+    expect(() => activationParams(v, 'percentile', 30)).toThrow(RangeError);
+  });
+});
+
 describe('metrics', () => {
   it('compareLogits: identical logits, and a hand-computed KL', () => {
     const a = new Tensor('float32', Float32Array.of(1, 2, 3, 0, 0, 0), [2, 3]);
@@ -229,6 +289,24 @@ describe('bundled model', async () => {
     expect(Array.from(full.images.subarray(0, 2000 * 784))).toEqual(Array.from(test.images));
     expect(await evaluate(model)).toBeGreaterThanOrEqual(0.90);
     await expect(loadFashionMnist('test', dir)).rejects.toMatchObject({ code: 'ERR_LOWBIT_BAD_FILE', message: /dataset-fashion-mnist/ });
+  });
+
+  it('static activation calibration keeps int8 accuracy and survives a file round trip', async () => {
+    const { calibrateActivations } = await import('../src/index.js');
+    const q = quantizeModel(model, 'int8');
+    const base = await evaluate(model);
+    await expect(calibrateActivations(model, calib.images)).rejects.toThrow(/no int8 Linear/);
+    for (const method of ['minmax', 'percentile', 'mse'] as const) {
+      const s = await calibrateActivations(q, calib.images, { method });
+      for (const l of s.linears) expect(l.activation!.zeroPoint).toBe(0);  // ReLU outputs and pixels are ≥ 0
+      expect(await evaluate(s), method).toBeGreaterThan(base - 0.01);
+      const f = join(dir, `static-${method}.safetensors`);
+      await saveModel(f, s);
+      const back = await loadModel(f);
+      expect(back.linears.map((l) => l.activation)).toEqual(s.linears.map((l) => l.activation));
+      const x = new Tensor('float32', test.images.subarray(0, 5 * 784), [5, 784]);
+      expect(Array.from(back.forwardSync(x).data)).toEqual(Array.from(s.forwardSync(x).data));
+    }
   });
 
   it('sensitivity ranks every layer for every precision', async () => {

@@ -356,6 +356,13 @@ Napi::Value Linear(const Napi::CallbackInfo& info) {
   const bool async = info[7].ToBoolean();
 
   lowbit::LinearArgs args;
+  // info[8]: static activation scale (or undefined), info[9]: its zero point.
+  if (!(info[8].IsUndefined() || info[8].IsNull())) {
+    if (!int8) throw_type(env, "static activation quantization needs int8 weights");
+    args.static_x = true;
+    args.x_scale = info[8].ToNumber().FloatValue();
+    args.x_zero_point = to_i32(info[9], "activation zero point");
+  }
   args.M = M;
   args.ldx = K;
   args.packed_w = packed.data;

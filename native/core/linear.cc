@@ -1,4 +1,5 @@
-// linear = (dynamic activation quantization + int8 GEMM + float epilogue) or the fp32 GEMM.
+// linear = (dynamic or static activation quantization + int8 GEMM + float epilogue) or the
+// fp32 GEMM.
 #include <algorithm>
 #include <atomic>
 #include <cstdint>
@@ -34,9 +35,24 @@ Status linear(const LinearArgs& args) {
   // Rows are independent: quantize blocks of them on the pool (it is memory-bound work).
   constexpr size_t kRowsPerItem = 16;
   const size_t items = (M + kRowsPerItem - 1) / kRowsPerItem;
+  if (args.static_x && !(args.x_scale > 0.f && args.x_scale <= 3.4e38f && args.x_zero_point >= 0 &&
+                         args.x_zero_point <= 255))
+    return Status::invalid_argument;
   std::atomic<int> failed{0};
   parallel_for(items, M * K < (size_t{1} << 16) ? 1 : SIZE_MAX, [&](size_t i) {
     const size_t m0 = i * kRowsPerItem, rows = std::min(kRowsPerItem, M - m0);
+    if (args.static_x) {
+      QuantizeLinearArgs ql;
+      ql.inner = K;
+      ql.scales = &args.x_scale;
+      ql.zero_points = &args.x_zero_point;
+      for (size_t m = m0; m < m0 + rows; ++m) {
+        if (quantize_linear_u8(args.x + m * args.ldx, q + m * K, ql) != Status::ok) failed = 1;
+        x_scales[m] = args.x_scale;
+        x_zero_points[m] = args.x_zero_point;
+      }
+      return;
+    }
     if (quantize_rows_u8(args.x + m0 * args.ldx, rows, K, args.ldx, q + m0 * K, K, x_scales + m0,
                          x_zero_points + m0) != Status::ok)
       failed = 1;

@@ -1,5 +1,5 @@
 // Quantization entry points: argument checks and the [outer, channels, inner] walk around the
-// portable kernels (memory-bound work that the baseline ISA vectorizes well enough for now).
+// kernels (QuantizeLinear per tier where the tier has one, else portable).
 #include <atomic>
 #include <cmath>
 #include <cstring>
@@ -28,10 +28,12 @@ Status walk(const Src* x, Dst* y, const QuantizeLinearArgs& a, Fn fn) {
 }  // namespace
 
 Status quantize_linear_s8(const float* x, int8_t* y, const QuantizeLinearArgs& a) {
-  return walk(x, y, a, lb_f32_qs8_quantize__scalar);
+  const auto fn = current_dispatch().table->quantize_linear_s8;
+  return walk(x, y, a, fn ? fn : lb_f32_qs8_quantize__scalar);
 }
 Status quantize_linear_u8(const float* x, uint8_t* y, const QuantizeLinearArgs& a) {
-  return walk(x, y, a, lb_f32_qu8_quantize__scalar);
+  const auto fn = current_dispatch().table->quantize_linear_u8;
+  return walk(x, y, a, fn ? fn : lb_f32_qu8_quantize__scalar);
 }
 Status dequantize_linear_s8(const int8_t* x, float* y, const QuantizeLinearArgs& a) {
   return walk(x, y, a, lb_qs8_f32_dequantize__scalar);

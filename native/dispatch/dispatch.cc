@@ -44,6 +44,9 @@ constexpr KernelTable kAvx2{
     lb_qb4_f32_dequantize_row__avx2,
     lb_probe_int8__avx2,
     lb_probe_f32__avx2,
+    nullptr,
+    lb_f32_qs8_quantize__avx2,
+    lb_f32_qu8_quantize__avx2,
 };
 // AVX-VNNI is the AVX2 tier with VEX vpdpbusd for int8 GEMM and int4 linear: u8 A needs no
 // widening to int16 and B no interleaving by 2, so its GEMM packs A and B like AVX-512 VNNI.
@@ -71,6 +74,8 @@ constexpr KernelTable kAvx512vnni{
     lb_probe_int8__avx512vnni,
     lb_probe_f32__avx512vnni,
     lb_f32_qb4_quantize_row__avx512vnni,
+    lb_f32_qs8_quantize__avx512vnni,
+    lb_f32_qu8_quantize__avx512vnni,
 };
 // AMX is the AVX-512 VNNI tier with tile GEMMs for 16+ rows. AMX tiles take B in exactly the
 // VNNI panel layout (rows of 4-k groups), so up to 15 rows of A go to the VNNI kernel on the

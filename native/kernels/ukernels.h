@@ -165,6 +165,9 @@ struct KernelTable {
   ProbeFn probe_int8;
   ProbeFn probe_f32;
   QuantizeQb4RowFn quantize_qb4_row;  // null: the reference arithmetic (portable)
+  // ONNX QuantizeLinear on a run of values (null: the portable loop).
+  void (*quantize_linear_s8)(const float* x, int8_t* y, size_t n, float scale, int32_t zp);
+  void (*quantize_linear_u8)(const float* x, uint8_t* y, size_t n, float scale, int32_t zp);
 };
 
 #define LB_DECLARE_QGEMM(name) \
@@ -182,6 +185,10 @@ uint64_t lb_probe_int8__avx2(uint64_t iterations);
 uint64_t lb_probe_f32__avx2(uint64_t iterations);
 uint64_t lb_probe_int8__avx512vnni(uint64_t iterations);
 LB_DECLARE_QGEMM(lb_u8_s8_s32_gemm_ukernel_6x16c4__avxvnni);
+void lb_f32_qs8_quantize__avx2(const float*, int8_t*, size_t, float, int32_t);
+void lb_f32_qu8_quantize__avx2(const float*, uint8_t*, size_t, float, int32_t);
+void lb_f32_qs8_quantize__avx512vnni(const float*, int8_t*, size_t, float, int32_t);
+void lb_f32_qu8_quantize__avx512vnni(const float*, uint8_t*, size_t, float, int32_t);
 void lb_qd8_f32_qb4w_gemm_ukernel_4x16c8__avxvnni(const Qb4GemmArgs& a);
 uint64_t lb_probe_int8__avxvnni(uint64_t iterations);
 bool lb_f32_qb4_quantize_row__avx512vnni(const float*, size_t, size_t, bool, uint8_t*, void*, uint8_t*);

@@ -182,7 +182,9 @@ TEST(Int4, QuantizeKernelsMatchTheReference) {
                                       std::to_string(symmetric) + " fp16=" + std::to_string(fp16);
             ASSERT_EQ(data, rdata) << where;
             ASSERT_EQ(scales, rscales) << where;
-            if (!symmetric) ASSERT_EQ(zps, rzps) << where;
+            if (!symmetric) {
+              ASSERT_EQ(zps, rzps) << where;
+            }
           }
     for (float bad : {NAN, INFINITY, -INFINITY}) {
       std::vector<float> w(2 * 100, 0.5f);

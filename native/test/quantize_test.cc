@@ -26,28 +26,34 @@ std::vector<float> edge_values(std::mt19937_64& rng, size_t n) {
   return v;
 }
 
-TEST(QuantizeLinear, MatchesReferenceBitForBit) {
+TEST(QuantizeLinear, MatchesReferenceBitForBitEveryIsa) {
   std::mt19937_64 rng(seed() + 20);
-  const size_t outer = 3, ch = 5, inner = 37;
-  const std::vector<float> x = edge_values(rng, outer * ch * inner);
-  const float scales[ch] = {1.f, 0.5f, 3.f, 1e-3f, 7.25f};
-  const int32_t zps_s8[ch] = {0, -128, 127, 5, -3};
-  const int32_t zps_u8[ch] = {0, 255, 128, 7, 3};
-  QuantizeLinearArgs a;
-  a.outer = outer;
-  a.channels = ch;
-  a.inner = inner;
-  a.scales = scales;
-  a.zero_points = zps_s8;
-  std::vector<int8_t> ys(x.size()), ws(x.size());
-  ASSERT_EQ(quantize_linear_s8(x.data(), ys.data(), a), Status::ok);
-  lb_quantize_linear_ref(x.data(), ws.data(), outer, ch, inner, scales, zps_s8);
-  EXPECT_EQ(ys, ws);
-  a.zero_points = zps_u8;
-  std::vector<uint8_t> yu(x.size()), wu(x.size());
-  ASSERT_EQ(quantize_linear_u8(x.data(), yu.data(), a), Status::ok);
-  lb_quantize_linear_ref(x.data(), wu.data(), outer, ch, inner, scales, zps_u8);
-  EXPECT_EQ(yu, wu);
+  for (Isa isa : available_isas()) {
+    IsaScope scope(isa);
+    for (size_t inner : {size_t{1}, size_t{7}, size_t{37}, size_t{1000}}) {
+      const size_t outer = 3, ch = 5;
+      const std::vector<float> x = edge_values(rng, outer * ch * inner);
+      const float scales[ch] = {1.f, 0.5f, 3.f, 1e-3f, 7.25f};
+      const int32_t zps_s8[ch] = {0, -128, 127, 5, -3};
+      const int32_t zps_u8[ch] = {0, 255, 128, 7, 3};
+      QuantizeLinearArgs a;
+      a.outer = outer;
+      a.channels = ch;
+      a.inner = inner;
+      a.scales = scales;
+      a.zero_points = zps_s8;
+      std::vector<int8_t> ys(x.size()), ws(x.size());
+      ASSERT_EQ(quantize_linear_s8(x.data(), ys.data(), a), Status::ok);
+      lb_quantize_linear_ref(x.data(), ws.data(), outer, ch, inner, scales, zps_s8);
+      EXPECT_EQ(ys, ws) << isa_name(isa) << " inner=" << inner;
+      a.zero_points = zps_u8;
+      std::vector<uint8_t> yu(x.size()), wu(x.size());
+      ASSERT_EQ(quantize_linear_u8(x.data(), yu.data(), a), Status::ok);
+      lb_quantize_linear_ref(x.data(), wu.data(), outer, ch, inner, scales, zps_u8);
+      EXPECT_EQ(yu, wu) << isa_name(isa) << " inner=" << inner;
+    }
+  }
+  const float scales[1] = {1.f};
   // Ties go to even: 0.5 -> 0, 1.5 -> 2, 2.5 -> 2, -2.5 -> -2 (scale 1, zp 0: channel 0).
   const float ties[] = {0.5f, 1.5f, 2.5f, -2.5f, 300.f, -300.f};
   int8_t t[6];

@@ -19,6 +19,7 @@ import { loadModel, saveModel, type Sequential } from '../model/sequential.js';
 import { trainMlp } from '../model/train.js';
 import { autoQuantize, quantizeModel, sensitivity, type QuantPlan, type SensitivityRow } from '../model/ptq.js';
 import { canonicalPrecision, type Precision } from '../model/precision.js';
+import { calibrateActivations } from '../model/calibrate.js';
 import { evaluateModels, type EvalRow } from './evaluation.js';
 import { tradeoffSvg } from './chart.js';
 import { openTensorFile, quantizeFile } from './quantize-file.js';
@@ -95,8 +96,8 @@ const commands: Record<string, Command> = {
   demo: {
     summary: 'quantize the bundled model at every precision, evaluate, print the table, draw the trade-off curves',
     usage: 'lowbit demo [--model FILE] [--out DIR] [--max-drop 0.002] [--batch 256] [--data DIR] [--bundled] [--json]',
-    help: `Loads the bundled Fashion-MNIST MLP (or --model), quantizes it to float16, int8, int4 g128 and
-g32 (round-to-nearest and MSE-clipped), q4_0, a mixed plan from the measured sensitivity and the plan
+    help: `Loads the bundled Fashion-MNIST MLP (or --model), quantizes it to float16, int8 (dynamic, and
+static activations by three calibrators), int4 g128 and g32 (round-to-nearest and MSE-clipped), q4_0, a mixed plan from the measured sensitivity and the plan
 autoQuantize picks within --max-drop (a fraction: 0.002 = 0.2 percentage points), evaluates each on
 the test images (Debian's full 10k when dataset-fashion-mnist is installed, else the bundled 2,000;
 --data DIR or --bundled to choose), and writes lowbit-demo.svg, lowbit-demo.html and lowbit-demo.json
@@ -142,9 +143,17 @@ to --out (default ./lowbit-report).`,
         { label: 'auto ³', plan: auto.plan },
       ];
       const rowsBar = bar('evaluating');
-      if (process.stderr.isTTY) rowsBar.start(settings.length, 0, { unit: 'settings' });
+      if (process.stderr.isTTY) rowsBar.start(settings.length + 3, 0, { unit: 'settings' });
       // The float32 row is the model itself: its latency is the baseline the speedups divide.
-      const rows = await evaluateModels(model, settings.map((s) => ({ label: s.label, model: s.plan === 'float32' ? model : quantizeModel(model, s.plan) })), test,
+      const models = settings.map((s) => ({ label: s.label, model: s.plan === 'float32' ? model : quantizeModel(model, s.plan) }));
+      // int8 with static activations, one row per calibrator, after dynamic int8.
+      const int8 = models.findIndex((m) => m.label === 'int8');
+      const statics = [];
+      for (const method of ['minmax', 'percentile', 'mse'] as const) {
+        statics.push({ label: `int8 static ${method}`, model: await calibrateActivations(models[int8].model, calib.images, { method }) });
+      }
+      models.splice(int8 + 1, 0, ...statics);
+      const rows = await evaluateModels(model, models, test,
         { batch, onRow: () => rowsBar.increment() });
       rowsBar.stop();
       log(`Trade-off on ${test.count} test images (Δ acc and logit error against float32; latency: median of forwardSync on ${Math.min(batch, test.count)} images and on 1, ${c.threads} thread(s))`);
@@ -152,6 +161,7 @@ to --out (default ./lowbit-report).`,
       if (!model.linears.every((l) => l.inFeatures % 32 === 0)) {
         log(`(¹) q4_0 where ggml's 32-value blocks divide the layer's inputs; ${model.linears.filter((l) => l.inFeatures % 32).map((l) => `${l.name} (${l.inFeatures} inputs)`).join(', ')} in int4-g32, the same arithmetic with float32 scales and a padded last block.`);
       }
+      log(`int8 static: activations quantized with one fixed (scale, zero point) per layer, calibrated on the ${calib.count} calibration images (MinMax, Percentile 99.99, MSE); plain int8 finds each row's range as it runs.`);
       log(`(²) by sensitivity: ${describePlan(mixed as Record<string, string>)} (the layer int4-g32 hurts most keeps int8)`);
       log(`(³) autoQuantize within ${(maxDrop * 100).toFixed(2)} pts: ${describePlan(auto.plan)}`);
       log();

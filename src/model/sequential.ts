@@ -2,7 +2,7 @@
 // run on lowbit's kernel for their own precision. Saved as safetensors (or GGUF) with the
 // layer list in the metadata under "lowbit.model".
 import { extname } from 'node:path';
-import { linear, linearSync } from '../ops.js';
+import { linear, linearSync, type ActivationQuant } from '../ops.js';
 import { QuantizedTensor, toFloat32 } from '../quantize.js';
 import { Tensor, expectTensor } from '../tensor.js';
 import { readSafetensors, writeSafetensors, type TensorMap } from '../io/safetensors.js';
@@ -18,13 +18,21 @@ export class Linear {
   readonly precision: Precision;
   private decoded?: Tensor;  // float16 weights, decoded once for the fp32 GEMM
 
-  constructor(readonly name: string, readonly weight: LinearWeight, readonly bias?: Tensor, precision?: Precision) {
+  /**
+   * activation: fixed uint8 parameters for the input (int8 weights only, from calibration);
+   * without it the input is quantized per row from its own range.
+   */
+  constructor(readonly name: string, readonly weight: LinearWeight, readonly bias?: Tensor, precision?: Precision,
+    readonly activation?: ActivationQuant) {
     if (!(weight instanceof QuantizedTensor)) expectTensor(weight, `${name}.weight`, ['float32', 'float16'], 2);
     if (bias !== undefined) {
       expectTensor(bias, `${name}.bias`, ['float32'], 1);
       if (bias.dims[0] !== weight.dims[0]) throw new RangeError(`${name}.bias has ${bias.dims[0]} values, the weight has ${weight.dims[0]} rows`);
     }
     this.precision = precision ?? precisionOf(weight);
+    if (activation !== undefined && !(weight instanceof QuantizedTensor && weight.format === 'int8')) {
+      throw new TypeError(`${name}: static activation parameters need int8 weights, not ${this.precision}`);
+    }
   }
 
   get inFeatures(): number { return this.weight.dims[1]; }
@@ -44,8 +52,8 @@ export class Linear {
     return this.weight;
   }
 
-  forwardSync(x: Tensor): Tensor { return linearSync(x, this.runnable(), this.bias); }
-  forward(x: Tensor): Promise<Tensor> { return linear(x, this.runnable(), this.bias); }
+  forwardSync(x: Tensor): Tensor { return linearSync(x, this.runnable(), this.bias, { activation: this.activation }); }
+  forward(x: Tensor): Promise<Tensor> { return linear(x, this.runnable(), this.bias, { activation: this.activation }); }
 }
 
 /** max(x, 0), elementwise. */
@@ -138,7 +146,9 @@ export class Sequential {
       tensors.set(`${l.name}.weight`, l.weight);
       if (l.bias) tensors.set(`${l.name}.bias`, l.bias);
     }
-    const desc = { format: MODEL_FORMAT, layers: this.layers.map((l) => (l instanceof Linear ? { name: l.name, kind: l.kind, precision: l.precision } : { name: l.name, kind: l.kind })), info: this.info };
+    const desc = { format: MODEL_FORMAT, layers: this.layers.map((l) => (l instanceof Linear
+      ? { name: l.name, kind: l.kind, precision: l.precision, ...(l.activation ? { activation: l.activation } : {}) }
+      : { name: l.name, kind: l.kind })), info: this.info };
     return { metadata: { [MODEL_KEY]: JSON.stringify(desc) }, tensors };
   }
 
@@ -156,7 +166,7 @@ export class Sequential {
     if (!Array.isArray(desc.layers)) throw bad(file, 'model metadata has no layer list');
     const layers: Layer[] = [];
     try {
-      for (const d of desc.layers as { name?: unknown; kind?: unknown; precision?: unknown }[]) {
+      for (const d of desc.layers as { name?: unknown; kind?: unknown; precision?: unknown; activation?: ActivationQuant }[]) {
         if (typeof d?.name !== 'string') throw new Error('a layer has no name');
         if (d.kind === 'relu') {
           layers.push(new ReLU(d.name));
@@ -165,7 +175,7 @@ export class Sequential {
           if (!w) throw new Error(`tensor ${d.name}.weight is missing`);
           if (b !== undefined && !(b instanceof Tensor)) throw new Error(`${d.name}.bias must be a plain tensor`);
           if (w instanceof Tensor && w.type === 'bfloat16') layers.push(new Linear(d.name, toFloat32(w), b, 'float32'));
-          else layers.push(new Linear(d.name, w, b, storedPrecision(w, d.precision)));
+          else layers.push(new Linear(d.name, w, b, storedPrecision(w, d.precision), storedActivation(d.activation, d.name)));
         } else {
           throw new Error(`layer ${d.name} has unknown kind ${String(d.kind)}`);
         }
@@ -195,6 +205,16 @@ function storedPrecision(w: LinearWeight, recorded: unknown): Precision {
   } catch {
     return fromBytes;
   }
+}
+
+function storedActivation(a: unknown, layer: string): ActivationQuant | undefined {
+  if (a === undefined) return undefined;
+  const v = a as ActivationQuant;
+  if (!v || typeof v.scale !== 'number' || !(v.scale > 0) || !Number.isFinite(v.scale) || !Number.isInteger(v.zeroPoint) ||
+      v.zeroPoint < 0 || v.zeroPoint > 255) {
+    throw new Error(`layer ${layer} has invalid activation parameters ${JSON.stringify(a)}`);
+  }
+  return { scale: v.scale, zeroPoint: v.zeroPoint };
 }
 
 function isGGUF(path: string) { return extname(path).toLowerCase() === '.gguf'; }

@@ -199,6 +199,12 @@ struct LinearArgs {
   const float* bias = nullptr;
   float* y = nullptr;        // [M, N], ldy between rows
   size_t ldy = 0;
+  // int8 weights only. Static activations: x quantized with this fixed scale and zero point
+  // (ONNX QuantizeLinear to uint8: x / scale, half to even, saturate; NaN -> 0) instead of per
+  // row from its own range. x_scale must be finite and > 0, x_zero_point in [0, 255].
+  bool static_x = false;
+  float x_scale = 1.f;
+  int32_t x_zero_point = 0;
 };
 Status linear(const LinearArgs& args);
 

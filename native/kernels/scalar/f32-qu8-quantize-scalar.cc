@@ -1,41 +1,20 @@
-// Portable quantizers, branch-free so compilers vectorize them at the baseline ISA.
-// Rounding: half to even via the 1.5 * 2^23 trick (exact for |v| < 2^22; values are clamped
-// well inside that first, which cannot change the saturated result).
+// Portable quantizers, branch-free so compilers vectorize them at the baseline ISA
+// (QuantizeLinear's loop is shared with the AVX2 and AVX-512 files: quantize-linear.h).
 #include <cmath>
 #include <cstdint>
 #include <limits>
 
+#include "../quantize-linear.h"
 #include "../quantize-rows.h"
 #include "../ukernels.h"
 
 namespace lowbit {
-namespace {
-
-constexpr float kMagic = 12582912.f;  // 1.5 * 2^23
-
-
-inline float clampf(float v, float lo, float hi) { return v < lo ? lo : v > hi ? hi : v; }
-
-template <typename T>
-void quantize(const float* x, T* y, size_t n, float scale, int32_t zp) {
-  constexpr float lo = std::numeric_limits<T>::min(), hi = std::numeric_limits<T>::max();
-  const float z = static_cast<float>(zp);
-  for (size_t i = 0; i < n; ++i) {
-    float v = x[i] / scale;
-    const bool nan = v != v;
-    v = nan ? 0.f : clampf(v, -1024.f, 1024.f);
-    const float r = (v + kMagic) - kMagic;
-    y[i] = static_cast<T>(static_cast<int32_t>(nan ? lo : clampf(r + z, lo, hi)));  // NaN -> lowest, as onnxruntime
-  }
-}
-
-}  // namespace
 
 void lb_f32_qs8_quantize__scalar(const float* x, int8_t* y, size_t n, float scale, int32_t zp) {
-  quantize(x, y, n, scale, zp);
+  quantize_linear_run(x, y, n, scale, zp);
 }
 void lb_f32_qu8_quantize__scalar(const float* x, uint8_t* y, size_t n, float scale, int32_t zp) {
-  quantize(x, y, n, scale, zp);
+  quantize_linear_run(x, y, n, scale, zp);
 }
 void lb_qs8_f32_dequantize__scalar(const int8_t* x, float* y, size_t n, float scale, int32_t zp) {
   for (size_t i = 0; i < n; ++i) y[i] = static_cast<float>(static_cast<int32_t>(x[i]) - zp) * scale;
