@@ -502,5 +502,10 @@ function startedAsProgram(): boolean {
 }
 
 if (startedAsProgram()) {
+  // `lowbit inspect big.gguf | head` closes the pipe early: that is the reader's choice, not an error.
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw e;
+  });
   main(process.argv.slice(2)).then((code) => { process.exitCode = code; });
 }
