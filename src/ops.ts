@@ -112,20 +112,36 @@ export interface SyncOptions {
   out?: Tensor;
 }
 
+function checkNoOverlap(out: Tensor, t: Tensor) {
+  if (t.data.buffer === out.data.buffer &&
+      t.data.byteOffset < out.data.byteOffset + out.data.byteLength &&
+      out.data.byteOffset < t.data.byteOffset + t.data.byteLength) {
+    throw new RangeError('opts.out shares memory with an input');
+  }
+}
+
 function outputFor(out: Tensor | undefined, type: 'float32' | 'int32', dims: number[], inputs: Tensor[]) {
   if (out === undefined) return type === 'float32' ? new Float32Array(shapeSize(dims)) : new Int32Array(shapeSize(dims));
   expectTensor(out, 'opts.out', [type]);
   if (out.dims.length !== dims.length || out.dims.some((d, i) => d !== dims[i])) {
     throw new RangeError(`opts.out must be [${dims.join(', ')}], got [${out.dims.join(', ')}]`);
   }
-  for (const t of inputs) {
-    if (t.data.buffer === out.data.buffer &&
-        t.data.byteOffset < out.data.byteOffset + out.data.byteLength &&
-        out.data.byteOffset < t.data.byteOffset + t.data.byteLength) {
-      throw new RangeError('opts.out shares memory with an input');
-    }
-  }
+  for (const t of inputs) checkNoOverlap(out, t);
   return out.data as Float32Array | Int32Array;
+}
+
+// linear's opts.out: [...x.dims without K, N], checked without building arrays (this runs on
+// every call of a small linear, where allocation is a visible part of the cost).
+function linearOut(out: Tensor, x: Tensor, N: number, bias: Tensor | undefined, w: Tensor | QuantizedTensor): Float32Array {
+  expectTensor(out, 'opts.out', ['float32']);
+  const r = x.dims.length;
+  let same = out.dims.length === r && out.dims[r - 1] === N;
+  for (let i = 0; same && i < r - 1; i++) same = out.dims[i] === x.dims[i];
+  if (!same) throw new RangeError(`opts.out must be [${[...x.dims.slice(0, -1), N].join(', ')}], got [${out.dims.join(', ')}]`);
+  checkNoOverlap(out, x);
+  if (bias) checkNoOverlap(out, bias);
+  if (w instanceof Tensor) checkNoOverlap(out, w);
+  return out.data as Float32Array;
 }
 
 function linearArgs(x: Tensor, w: Tensor | QuantizedTensor, bias: Tensor | undefined, out?: Tensor) {
@@ -143,10 +159,9 @@ function linearArgs(x: Tensor, w: Tensor | QuantizedTensor, bias: Tensor | undef
     if (bias.dims[0] !== p.N) throw new RangeError(`bias has ${bias.dims[0]} values, w has N = ${p.N}`);
     b = bias.data as Float32Array;
   }
+  if (out !== undefined) return { M, K, p, b, y: linearOut(out, x, p.N, bias ?? undefined, w), dims: out.dims };
   const dims = [...x.dims.slice(0, -1), p.N];
-  const inputs = [x, ...(bias ? [bias] : []), ...(w instanceof Tensor ? [w] : [])];
-  const y = outputFor(out, 'float32', dims, inputs) as Float32Array;
-  return { M, K, p, b, y, dims };
+  return { M, K, p, b, y: new Float32Array(shapeSize(dims)), dims };
 }
 
 /**
