@@ -20,6 +20,7 @@ import { trainMlp } from '../model/train.js';
 import { autoQuantize, quantizeModel, sensitivity, type QuantPlan, type SensitivityRow } from '../model/ptq.js';
 import { canonicalPrecision, type Precision } from '../model/precision.js';
 import { calibrateActivations } from '../model/calibrate.js';
+import { accuracy, predict } from '../model/evaluate.js';
 import { evaluateModels, type EvalRow } from './evaluation.js';
 import { tradeoffSvg } from './chart.js';
 import { openTensorFile, quantizeFile } from './quantize-file.js';
@@ -126,13 +127,9 @@ to --out (default ./lowbit-report).`,
       // Mixed by sensitivity: the layer most sensitive to int4 g32 keeps int8, the rest int4 g32 (MSE).
       const worst = sens.filter((r) => r.precision === 'int4-g32')[0]?.layer;
       const mixed: QuantPlan = { '*': 'int4-g32-mse', ...(worst ? { [worst]: 'int8' } : {}) };
-      const evaluateAcc = async (m: Sequential) => {
-        const { accuracy, predict } = await import('../model/evaluate.js');
-        return accuracy(await predict(m, test.images), test.labels);
-      };
-      const progress = bar('autoQuantize');
-      const auto = await autoQuantize(model, evaluateAcc, { maxAccuracyDrop: maxDrop, calibration: calib, onPlan: () => {} });
-      progress.stop();
+      const evaluateAcc = async (m: Sequential) => accuracy(await predict(m, test.images), test.labels);
+      if (process.stderr.isTTY) note('autoQuantize: measuring plans…');
+      const auto = await autoQuantize(model, evaluateAcc, { maxAccuracyDrop: maxDrop, calibration: calib });
       const q40: QuantPlan = Object.fromEntries(model.linears.map((l) => [l.name, l.inFeatures % 32 === 0 ? 'q4_0' : 'int4-g32']));
       const settings: { label: string; plan: QuantPlan }[] = [
         { label: 'float32', plan: 'float32' }, { label: 'float16', plan: 'float16' }, { label: 'int8', plan: 'int8' },
