@@ -6,6 +6,9 @@
 #include <cstdint>
 
 namespace lowbit {
+// Internal linkage: files compiled with different ISA flags include this, and the linker must
+// never pick one file's copy for another's caller.
+namespace {
 
 template <typename V, int C, typename Init, typename Step, typename Fold>
 void run_probe_chains(uint64_t iterations, Init init, Step step, Fold fold) {
@@ -19,4 +22,5 @@ void run_probe_chains(uint64_t iterations, Init init, Step step, Fold fold) {
   (void)sink;
 }
 
+}  // namespace
 }  // namespace lowbit

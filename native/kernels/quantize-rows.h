@@ -8,6 +8,9 @@
 #include <cstring>
 
 namespace lowbit {
+// Internal linkage: files compiled with different ISA flags include this, and the linker must
+// never pick one file's copy for another's caller.
+namespace {
 
 // From the row's min (<= 0) and max (>= 0): sets scale and zero point and returns true, or,
 // for a row with a non-finite value, marks it (scale NaN, zero point 0, q all 0) and returns
@@ -57,4 +60,5 @@ inline uint8_t dynamic_quantize_one(float x, float inv, int32_t zp) {
   return static_cast<uint8_t>(q < 0 ? 0 : q > 255 ? 255 : q);
 }
 
+}  // namespace
 }  // namespace lowbit

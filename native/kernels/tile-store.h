@@ -5,6 +5,9 @@
 #include "ukernels.h"
 
 namespace lowbit {
+// Internal linkage: files compiled with different ISA flags include this, and the linker must
+// never pick one file's copy for another's caller.
+namespace {
 
 // acc: row-major [mr_used][acc_stride] raw dot products.
 inline void qgemm_store_tile(const int32_t* acc, size_t acc_stride, size_t mr_used, size_t nr_used,
@@ -50,4 +53,5 @@ inline void store_rows_bias(const float* acc, size_t acc_stride, size_t mr_used,
       y[m * ldy + c] = bias ? acc[m * acc_stride + c] + bias[c] : acc[m * acc_stride + c];
 }
 
+}  // namespace
 }  // namespace lowbit

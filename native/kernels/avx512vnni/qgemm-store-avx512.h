@@ -9,6 +9,9 @@
 #include "../ukernels.h"
 
 namespace lowbit {
+// Internal linkage: files compiled with different ISA flags include this, and the linker must
+// never pick one file's copy for another's caller.
+namespace {
 
 struct QgemmStore32 {
   __mmask16 m0, m1;
@@ -56,4 +59,5 @@ struct QgemmStore32 {
   }
 };
 
+}  // namespace
 }  // namespace lowbit
