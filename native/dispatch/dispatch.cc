@@ -38,8 +38,8 @@ constexpr KernelTable kAvx2{
     lb_u8_sum__avx2,
     lb_qd8_f32_qb4w_gemm_ukernel_4x16c8__avx2,
     4,
-    lb_qd8_f32_q41w_gemm_ukernel_4x16c8__scalar,  // no AVX2 q4_1 kernel yet: the portable one
-    lb_qd8_f32_qb8w_gemm_ukernel_4x16c4__scalar,  // no AVX2 q8_0 kernel yet: the portable one
+    lb_qd8_f32_q41w_gemm_ukernel_4x16c8__avx2,
+    lb_qd8_f32_qb8w_gemm_ukernel_4x16c4__avx2,
     lb_f32_qs8_quantize_blocks__scalar,
     lb_qb4_f32_dequantize_row__avx2,
     lb_probe_int8__avx2,
@@ -48,11 +48,13 @@ constexpr KernelTable kAvx2{
     lb_f32_qs8_quantize__avx2,
     lb_f32_qu8_quantize__avx2,
 };
-// AVX-VNNI is the AVX2 tier with VEX vpdpbusd for int8 GEMM and int4 linear: u8 A needs no
+// AVX-VNNI is the AVX2 tier with VEX vpdpbusd for int8 GEMM and int4 / q4_1 / q8_0 linear: u8 A needs no
 // widening to int16 and B no interleaving by 2, so its GEMM packs A and B like AVX-512 VNNI.
 constexpr KernelTable avxvnni_from(KernelTable t) {
   t.qgemm = {lb_u8_s8_s32_gemm_ukernel_6x16c4__avxvnni, 6, 16, 4, QgemmAFormat::u8, false, 4, nullptr, nullptr, false};
   t.qb4_gemm = lb_qd8_f32_qb4w_gemm_ukernel_4x16c8__avxvnni;
+  t.q41_gemm = lb_qd8_f32_q41w_gemm_ukernel_4x16c8__avxvnni;
+  t.qb8_gemm = lb_qd8_f32_qb8w_gemm_ukernel_4x16c4__avxvnni;
   t.probe_int8 = lb_probe_int8__avxvnni;
   return t;
 }

@@ -402,5 +402,28 @@ TEST(GgmlLinear, Q8_0EveryIsaMatchesTheReference) {
   check_ggml_linear<block_q8_0>(GgmlType::q8_0, lb_quantize_row_q8_0_ref, lb_linear_q8_0_ref);
 }
 
+// q8_0 blocks from other quantizers (or hostile files) may hold -128, which ggml's own never
+// writes; with activations at ±127 that is the largest pair sum a 16-bit step could see.
+TEST(GgmlLinear, Q8_0ExtremeWeightsEveryIsa) {
+  const size_t M = 4, N = 16, K = 64;
+  std::vector<block_q8_0> q(N * K / 32);
+  for (size_t i = 0; i < q.size(); ++i) {
+    q[i].d = fp32_to_fp16(0.5f);
+    for (size_t j = 0; j < 32; ++j) q[i].qs[j] = static_cast<int8_t>((i + j) % 3 == 0 ? -128 : (j % 2 ? 127 : -127));
+  }
+  std::vector<float> x(M * K), bias(N, 0.25f);
+  for (size_t i = 0; i < x.size(); ++i) x[i] = (i % 2) ? -1.f : 1.f;  // every activation block is ±127
+  std::vector<float> want(M * N);
+  lb_linear_q8_0_ref(x.data(), M, K, N, q.data(), bias.data(), want.data());
+  for (Isa isa : available_isas()) {
+    IsaScope scope(isa);
+    std::vector<uint8_t> packed(ggml_linear_packed_size(GgmlType::q8_0, N, K));
+    ASSERT_EQ(ggml_linear_pack(GgmlType::q8_0, q.data(), N, K, packed.data(), packed.size()), Status::ok);
+    std::vector<float> y(M * N);
+    ASSERT_EQ(linear_qb4(x.data(), M, packed.data(), packed.size(), bias.data(), y.data()), Status::ok);
+    ASSERT_EQ(std::memcmp(y.data(), want.data(), y.size() * 4), 0) << isa_name(isa);
+  }
+}
+
 }  // namespace
 }  // namespace lowbit::test
