@@ -89,6 +89,8 @@ function weightFor(kind, N, K) {
       'int4 g32': () => lowbit.quantize(w, { bits: 4, groupSize: 32 }),
       'int4 g128': () => lowbit.quantize(w, { bits: 4, groupSize: 128 }),
       q4_0: () => lowbit.quantize(w, { bits: 4, format: 'q4_0' }),
+      q4_1: () => lowbit.quantize(w, { bits: 4, format: 'q4_1' }),
+      q8_0: () => lowbit.quantize(w, { bits: 8, format: 'q8_0' }),
     }[kind]();
     weightCache.set(key, q);
   }
@@ -128,7 +130,8 @@ const fp32Rate = new Map();
 const shapes = opt.full
   ? [[4096, 4096], [11008, 4096], [14336, 4096]].flatMap(([N, K]) => [1, 8, 32, 512].map((M) => [M, N, K]))
   : [[1, 4096, 4096], [32, 4096, 4096], [512, 4096, 4096], [1, 11008, 4096]];
-const kinds = ['fp32', 'int8', 'int4 g32', 'int4 g128', 'q4_0'];
+// --full adds ggml's other blocks (q4_1, q8_0).
+const kinds = ['fp32', 'int8', 'int4 g32', 'int4 g128', 'q4_0', ...(opt.full ? ['q4_1', 'q8_0'] : [])];
 const want = (label) => !opt.filter || label.includes(opt.filter);
 
 lowbit.setThreads(1);
