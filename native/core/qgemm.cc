@@ -50,11 +50,15 @@ template <size_t KR>
 void scatter_bytes(const uint8_t* src, size_t K, uint8_t x, size_t mr, size_t r, size_t Kp, uint8_t* dst) {
   const size_t full = src ? K / KR : 0;
   uint8_t* d = dst + r * KR;
-  for (size_t g = 0; g < full; ++g, d += mr * KR) {
-    uint8_t v[KR];  // fixed size: compiles to a few wide moves and one xor
-    std::memcpy(v, src + g * KR, KR);
-    for (size_t i = 0; i < KR; ++i) v[i] ^= x;
-    std::memcpy(d, v, KR);
+  if (x == 0) {  // uint8 A into u8 kernels: a plain copy (the xor below goes through the stack)
+    for (size_t g = 0; g < full; ++g, d += mr * KR) std::memcpy(d, src + g * KR, KR);
+  } else {
+    for (size_t g = 0; g < full; ++g, d += mr * KR) {
+      uint8_t v[KR];  // fixed size: compiles to a few wide moves and one xor
+      std::memcpy(v, src + g * KR, KR);
+      for (size_t i = 0; i < KR; ++i) v[i] ^= x;
+      std::memcpy(d, v, KR);
+    }
   }
   for (size_t g = full; g < Kp / KR; ++g, d += mr * KR) {
     uint8_t tmp[KR] = {};
@@ -80,6 +84,17 @@ void widen_bytes(const uint8_t* src, size_t K, uint8_t x, size_t mr, size_t r, s
 void pack_a_row(const QgemmUkernel& uk, const uint8_t* src, size_t K, size_t Kp, uint8_t flip,
                 size_t r, uint8_t* dst) {
   const size_t mr = uk.mr, kr = uk.a_kr;
+  if (uk.a_direct) {  // row-major, Kp apart (see QgemmTileOut::lda)
+    uint8_t* d = dst + r * Kp;
+    const size_t n = src ? K : 0;
+    if (flip == 0) {
+      if (n) std::memcpy(d, src, n);
+    } else {
+      for (size_t k = 0; k < n; ++k) d[k] = src[k] ^ flip;
+    }
+    std::memset(d + n, 0, Kp - n);
+    return;
+  }
   if (uk.a_format == QgemmAFormat::s16) {
     if (kr == 1) widen_bytes<1>(src, K, flip, mr, r, Kp, dst);
     else widen_bytes<2>(src, K, flip, mr, r, Kp, dst);
@@ -98,6 +113,9 @@ void pack_a_row(const QgemmUkernel& uk, const uint8_t* src, size_t K, size_t Kp,
 // A rows packed before B is swept: B is read once per chunk, so chunks are made large (up to
 // kChunkRows rows, or kChunkBytes when K is short).
 constexpr size_t kChunkRows = 512, kChunkBytes = size_t{1} << 20;
+// Tile-major sweeps (QgemmUkernel::tile_major): B panels per group fill about half of L2, and
+// the order applies only while one tile of A fits in half of L1 beside the streaming panel.
+constexpr size_t kGroupBytes = size_t{1} << 20, kTileMajorMaxA = size_t{24} << 10;
 
 }  // namespace
 
@@ -199,8 +217,11 @@ Status qgemm(const QgemmArgs& args) {
   const size_t threads_wanted = M * N * K < (size_t{1} << 18) ? 1 : SIZE_MAX;
 
   // Kernels that read A through a row stride take full tiles of uint8 A as they are: packing
-  // would only copy them. (int8 A needs its sign flipped, a ragged K needs zero padding.)
-  const bool direct_a = uk.a_direct && flip == 0 && Kp == K && args.lda <= (size_t{1} << 31);
+  // would only copy them. (int8 A needs its sign flipped, a ragged K needs zero padding, and
+  // rows that straddle cache lines load at half speed: JavaScript's large buffers start 16
+  // bytes past a page, so those are packed too.)
+  const bool direct_a = uk.a_direct && flip == 0 && Kp == K && args.lda <= (size_t{1} << 31) &&
+                        reinterpret_cast<uintptr_t>(args.a) % 64 == 0 && args.lda % 64 == 0;
   auto is_direct = [&](size_t t) { return direct_a && (t + 1) * mr <= M; };
   // Packs A tile t (global index) into dst unless it is read directly, and works out its rows'
   // zero-point terms; *plain says they are all zero (then c = acc).
@@ -226,41 +247,73 @@ Status qgemm(const QgemmArgs& args) {
     }
     *plain = zero_terms;
   };
-  // Runs packed tiles [t0, t0 + nt) (at apack, tile i at apack + i * tile_bytes) against panel p.
-  auto run_panel = [&](size_t p, size_t t0, size_t nt, const uint8_t* apack, const int32_t* row_offset,
-                       const int32_t* row_zp, const int32_t* plain) {
-    const size_t n0 = p * nr;
-    const size_t nr_used = std::min(nr, N - n0);
-    for (size_t i = 0; i < nt; ++i) {
-      const size_t m0 = (t0 + i) * mr;
-      QgemmTileOut out{};
-      out.row_offset = row_offset + i * mr;
-      out.row_zp = row_zp + i * mr;
-      out.col_sum = col_sums + n0;
-      out.ldc = args.ldc;
-      out.plain = plain[i] != 0;
-      if (args.c) {
-        out.c = args.c + m0 * args.ldc + n0;
-      } else {
-        out.y = args.y + m0 * args.ldc + n0;
-        out.row_scale = args.a_scales + m0;
-        out.col_scale = args.b_scales + n0;
-        out.bias = args.bias ? args.bias + n0 : nullptr;
-      }
-      const uint8_t* a_tile = apack + i * tile_bytes;
-      if (is_direct(t0 + i)) {
-        a_tile = static_cast<const uint8_t*>(args.a) + m0 * args.lda;
-        out.lda = args.lda;
-      }
-      uk.fn(std::min(mr, M - m0), nr_used, Kp, a_tile, bdata + p * panel_bytes, out);
-    }
+  // The scratch of a run of tiles starting at global tile t0: tile i's packed A at
+  // apack + i * tile_bytes, its rows' terms at row_offset/row_zp + i * mr, plain[i].
+  struct Run {
+    size_t t0;
+    uint8_t* apack;
+    int32_t *row_offset, *row_zp, *plain;
   };
-  auto buffers = [&](size_t tiles, uint8_t** apack, int32_t** row_offset, int32_t** row_zp, int32_t** plain) {
-    *apack = static_cast<uint8_t*>(scratch(ScratchSlot::a_pack, tiles * tile_bytes));
-    *row_offset = static_cast<int32_t*>(scratch(ScratchSlot::row_data, (2 * mr + 1) * tiles * sizeof(int32_t)));
-    *row_zp = *row_offset ? *row_offset + tiles * mr : nullptr;
-    *plain = *row_offset ? *row_zp + tiles * mr : nullptr;
-    return *apack && *row_offset;
+  // Tile i of the run (its packed A at a_packed) against panel p.
+  auto run_tile = [&](const Run& run, size_t i, size_t p, const uint8_t* a_packed) {
+    const size_t n0 = p * nr, m0 = (run.t0 + i) * mr;
+    QgemmTileOut out{};
+    out.row_offset = run.row_offset + i * mr;
+    out.row_zp = run.row_zp + i * mr;
+    out.col_sum = col_sums + n0;
+    out.ldc = args.ldc;
+    out.plain = run.plain[i] != 0;
+    if (args.c) {
+      out.c = args.c + m0 * args.ldc + n0;
+    } else {
+      out.y = args.y + m0 * args.ldc + n0;
+      out.row_scale = args.a_scales + m0;
+      out.col_scale = args.b_scales + n0;
+      out.bias = args.bias ? args.bias + n0 : nullptr;
+    }
+    const uint8_t* a_tile = a_packed;
+    if (uk.a_direct) out.lda = Kp;
+    if (is_direct(run.t0 + i)) {
+      a_tile = static_cast<const uint8_t*>(args.a) + m0 * args.lda;
+      out.lda = args.lda;
+    }
+    uk.fn(std::min(mr, M - m0), std::min(nr, N - n0), Kp, a_tile, bdata + p * panel_bytes, out);
+  };
+  auto pack_run_tile = [&](const Run& run, size_t i, uint8_t* dst) {
+    pack_tile(run.t0 + i, dst, run.row_offset + i * mr, run.row_zp + i * mr, run.plain + i);
+  };
+  // Tiles [0, nt) of the run against panels [p0, p1), packing each tile first unless packed.
+  const size_t group_panels = std::max<size_t>(1, kGroupBytes / panel_bytes);
+  const bool tile_major = uk.tile_major && tile_bytes <= kTileMajorMaxA;
+  auto sweep = [&](const Run& run, size_t nt, size_t p0, size_t p1, bool packed) {
+    if (uk.begin) uk.begin();
+    if (tile_major) {
+      // Each tile is packed just before its first use, so it is in L1; with one group of
+      // panels it is never used again and every tile shares one buffer, which stays in L1.
+      const bool one_group = p1 - p0 <= group_panels;
+      for (size_t g0 = p0; g0 < p1; g0 += group_panels) {
+        const size_t g1 = std::min(p1, g0 + group_panels);
+        for (size_t i = 0; i < nt; ++i) {
+          uint8_t* a_packed = run.apack + (one_group && !packed ? 0 : i * tile_bytes);
+          if (!packed && g0 == p0) pack_run_tile(run, i, a_packed);
+          for (size_t p = g0; p < g1; ++p) run_tile(run, i, p, a_packed);
+        }
+      }
+    } else {
+      if (!packed)
+        for (size_t i = 0; i < nt; ++i) pack_run_tile(run, i, run.apack + i * tile_bytes);
+      for (size_t p = p0; p < p1; ++p)
+        for (size_t i = 0; i < nt; ++i) run_tile(run, i, p, run.apack + i * tile_bytes);
+    }
+    if (uk.end) uk.end();
+  };
+  auto buffers = [&](size_t t0, size_t tiles, Run* run) {
+    run->t0 = t0;
+    run->apack = static_cast<uint8_t*>(scratch(ScratchSlot::a_pack, tiles * tile_bytes));
+    run->row_offset = static_cast<int32_t*>(scratch(ScratchSlot::row_data, (2 * mr + 1) * tiles * sizeof(int32_t)));
+    run->row_zp = run->row_offset ? run->row_offset + tiles * mr : nullptr;
+    run->plain = run->row_offset ? run->row_zp + tiles * mr : nullptr;
+    return run->apack && run->row_offset;
   };
 
   const size_t nthreads = threads_wanted == 1 ? 1 : static_cast<size_t>(threads());
@@ -271,31 +324,24 @@ Status qgemm(const QgemmArgs& args) {
     const size_t groups = (m_tiles + group - 1) / group;
     std::atomic<bool> oom{false};
     parallel_for(groups, threads_wanted, [&](size_t g) {
-      const size_t t0 = g * group, nt = std::min(group, m_tiles - t0);
-      uint8_t* apack;
-      int32_t *row_offset, *row_zp, *plain;
-      if (!buffers(nt, &apack, &row_offset, &row_zp, &plain)) { oom = true; return; }
-      for (size_t i = 0; i < nt; ++i) pack_tile(t0 + i, apack + i * tile_bytes, row_offset + i * mr, row_zp + i * mr, plain + i);
-      if (uk.begin) uk.begin();
-      for (size_t p = 0; p < h.panels; ++p) run_panel(p, t0, nt, apack, row_offset, row_zp, plain);
-      if (uk.end) uk.end();
+      Run run;
+      if (!buffers(g * group, std::min(group, m_tiles - g * group), &run)) { oom = true; return; }
+      sweep(run, std::min(group, m_tiles - run.t0), 0, h.panels, false);
     });
     return oom ? Status::out_of_memory : Status::ok;
   }
-  // Few rows: pack them once, then the threads split the panels.
-  uint8_t* apack;
-  int32_t *row_offset, *row_zp, *plain;
-  if (!buffers(std::min(m_tiles, tiles_per_chunk), &apack, &row_offset, &row_zp, &plain)) return Status::out_of_memory;
+  // Few rows: pack them once, then the threads split the panels (one thread: one sweep).
+  Run run;
+  if (!buffers(0, std::min(m_tiles, tiles_per_chunk), &run)) return Status::out_of_memory;
   for (size_t t0 = 0; t0 < m_tiles; t0 += tiles_per_chunk) {
     const size_t nt = std::min(tiles_per_chunk, m_tiles - t0);
-    parallel_for(nt, threads_wanted, [&](size_t i) {
-      pack_tile(t0 + i, apack + i * tile_bytes, row_offset + i * mr, row_zp + i * mr, plain + i);
-    });
-    parallel_for(h.panels, threads_wanted, [&](size_t p) {
-      if (uk.begin) uk.begin();
-      run_panel(p, t0, nt, apack, row_offset, row_zp, plain);
-      if (uk.end) uk.end();
-    });
+    run.t0 = t0;
+    if (nthreads == 1) {
+      sweep(run, nt, 0, h.panels, false);
+      continue;
+    }
+    parallel_for(nt, threads_wanted, [&](size_t i) { pack_run_tile(run, i, run.apack + i * tile_bytes); });
+    parallel_for(h.panels, threads_wanted, [&](size_t p) { sweep(run, nt, p, p + 1, true); });
   }
   return Status::ok;
 }

@@ -84,7 +84,7 @@ constexpr KernelTable kAvx512vnni{
 // same packed weights.
 constexpr KernelTable amx_from(KernelTable t) {
   t.qgemm = {lb_u8_s8_s32_gemm_ukernel_32x32c4__amx, 32, 32, 4, QgemmAFormat::u8, false, 64,
-             lb_u8_s8_s32_gemm_begin__amx, lb_u8_s8_s32_gemm_end__amx, true};
+             lb_u8_s8_s32_gemm_begin__amx, lb_u8_s8_s32_gemm_end__amx, true, true};
   t.qgemm_small = kVnni8x32;
   t.small_m_max = 15;
   t.probe_int8 = lb_probe_int8__amx;

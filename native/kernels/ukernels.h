@@ -32,8 +32,8 @@ struct QgemmTileOut {
   const float* row_scale;     // [mr_used]     float out only
   const float* col_scale;     // [nr]          float out only
   const float* bias;          // [nr] or null  float out only
-  // Kernels with QgemmUkernel::a_direct only: when lda != 0, A is not packed but row-major
-  // (a_packed points at the tile's first row, lda bytes between rows; mr_used == mr).
+  // Kernels with QgemmUkernel::a_direct only: A is row-major, lda bytes between rows: the
+  // caller's own rows (full tiles), or packed rows Kp apart (zero-padded, sign-flipped).
   size_t lda;
   // The zero-point terms of every row of this tile are zero: c = acc (int32 out only).
   bool plain;
@@ -50,9 +50,14 @@ struct QgemmUkernel {
   // the AMX tile configuration is set once per run, not once per tile.
   void (*begin)();
   void (*end)();
-  // Reads full tiles of uint8 A straight from the caller's rows (see QgemmTileOut::lda) when K
-  // is a multiple of a_kr, so the driver need not pack them.
+  // Takes A row-major (see QgemmTileOut::lda), so full tiles of uint8 A whose rows start on
+  // cache lines, with K a multiple of a_kr, are read where they are, not packed.
   bool a_direct;
+  // Loop order for kernels whose A and B tiles are the same size (AMX: 2 KB of each per k
+  // step): one A tile meets every panel of an L2-sized group of B before the next tile, so A
+  // stays in L1 while B's contiguous panels stream. Otherwise one panel stays while the tiles
+  // pass (the usual order for register-blocked kernels, whose B panel is the larger operand).
+  bool tile_major = false;
 };
 
 // ---- fp32 GEMM microkernels ----------------------------------------------------------------

@@ -148,6 +148,64 @@ TEST(Qgemm, InPlaceAAndPlainTilesEveryIsa) {
   }
 }
 
+// Where A and C sit matters to the AMX driver: A rows on cache lines are read in place, others
+// are packed row-major; C rows on cache lines take tile stores, others line-by-line stores
+// (one pattern when every row has the same offset, plain stores when ldc breaks it). K = 512
+// puts 16 KB in a tile of A, so the tile-major order runs, and N = 2065 makes two groups of
+// panels. Every ISA runs it; the words around each C row must survive.
+TEST(Qgemm, OffsetsAndPanelGroupsEveryIsa) {
+  std::mt19937_64 rng(seed() + 9);
+  std::uniform_int_distribution<int> byte(0, 255);
+  const size_t M = 70, N = 2065;
+  struct Layout { size_t K, a_off, c_off, ldc; bool a_signed; int32_t za, zb; };
+  const Layout layouts[] = {
+      {512, 0, 0, 2080, false, 0, 0},  {512, 16, 0, 2080, false, 0, 0}, {512, 0, 4, 2080, false, 0, 0},
+      {512, 16, 4, 2080, false, 0, 0}, {512, 0, 5, 2065, false, 0, 0},  {512, 8, 12, 2080, true, 0, 0},
+      {512, 0, 4, 2080, false, 3, -2}, {500, 0, 0, 2080, false, 0, 0},  {500, 32, 7, 2081, true, -5, 4}};
+  for (const Layout& l : layouts) {
+    // A in a 64-byte aligned buffer, then offset; rows K apart.
+    std::vector<uint8_t> a_store(M * l.K + 128);
+    uint8_t* a = a_store.data() + (64 - reinterpret_cast<uintptr_t>(a_store.data()) % 64) % 64 + l.a_off;
+    for (size_t i = 0; i < M * l.K; ++i) a[i] = static_cast<uint8_t>(byte(rng));
+    std::vector<int8_t> b(l.K * N);
+    for (auto& v : b) v = static_cast<int8_t>(byte(rng) - 128);
+    std::vector<int32_t> want(M * N);
+    lb_qgemm_ref(M, N, l.K, a, l.K, l.a_signed, l.za, nullptr, b.data(), N, 1, l.zb, want.data(), N);
+    for (Isa isa : available_isas()) {
+      IsaScope scope(isa);
+      std::vector<uint8_t> packed(qgemm_packed_b_size(l.K, N));
+      ASSERT_EQ(qgemm_pack_b(b.data(), l.K, N, N, 1, packed.data(), packed.size()), Status::ok);
+      std::vector<int32_t> c_store(M * l.ldc + 64, 0x7eadbeef);
+      int32_t* c = c_store.data() + (16 - reinterpret_cast<uintptr_t>(c_store.data()) % 64 / 4) % 16 + l.c_off;
+      QgemmArgs args;
+      args.M = M;
+      args.a = a;
+      args.lda = l.K;
+      args.a_signed = l.a_signed;
+      args.a_zero_point = l.za;
+      args.b_zero_point = l.zb;
+      args.packed_b = packed.data();
+      args.packed_b_size = packed.size();
+      args.c = c;
+      args.ldc = l.ldc;
+      ASSERT_EQ(qgemm(args), Status::ok);
+      const auto where = [&] {
+        return "isa=" + std::string(isa_name(isa)) + " K=" + std::to_string(l.K) + " a_off=" +
+               std::to_string(l.a_off) + " c_off=" + std::to_string(l.c_off) + " ldc=" + std::to_string(l.ldc);
+      };
+      for (size_t i = 0; i < c_store.size(); ++i) {
+        const ptrdiff_t at = static_cast<ptrdiff_t>(i) - (c - c_store.data());
+        const bool inside = at >= 0 && static_cast<size_t>(at) / l.ldc < M && static_cast<size_t>(at) % l.ldc < N;
+        if (inside) {
+          ASSERT_EQ(c_store[i], want[at / l.ldc * N + at % l.ldc]) << where() << " m=" << at / l.ldc << " n=" << at % l.ldc;
+        } else {
+          ASSERT_EQ(c_store[i], 0x7eadbeef) << where() << ": wrote outside the output at " << at;
+        }
+      }
+    }
+  }
+}
+
 TEST(Qgemm, AvxTwoSaturationTrap) {
   // A = 255 with B = -128 everywhere: a vpmaddubsw pair sum would be -65280 and saturate.
   std::mt19937_64 rng(seed());
