@@ -141,7 +141,7 @@ for (const [M, N, K] of shapes) {
     if (!want(label) && !(kind === 'fp32' && want(`linear ${M}x${N}x${K}`))) continue;
     const w = weightFor(kind, N, K);
     const x = tensor(M, K, 7);
-    const out = new lowbit.Tensor('float32', new Float32Array(M * N), [M, N]);
+    const out = lowbit.zeros('float32', [M, N]);  // reused outputs: allocated on cache lines, as lowbit's own are
     const ops = 2 * M * N * K;
     const hot = await measure(() => lowbit.linearSync(x, w, undefined, { out }), ops);
     if (kind === 'fp32') fp32Rate.set(`${M}x${N}x${K}`, hot.rate);
@@ -181,7 +181,7 @@ for (const [M, N, K] of [[1, 512, 512], [32, 512, 512]]) {
   };
   const r = await measure(js, 2 * M * N * K);
   const xt = new lowbit.Tensor('float32', x, [M, K]), wt = new lowbit.Tensor('float32', w, [N, K]);
-  const out = new lowbit.Tensor('float32', new Float32Array(M * N), [M, N]);
+  const out = lowbit.zeros('float32', [M, N]);
   const lb = await measure(() => lowbit.linearSync(xt, wt, undefined, { out }), 2 * M * N * K);
   rows.push({ op: 'plain JS fp32 linear', shape: `${M}x${N}x${K}`, weights: 'hot', threads: 1, unit: 'GFLOPS', median: r.rate,
     min: r.min, max: r.max, ofPeak: r.rate / peak.fp32Gflops, vsFp32: r.rate / lb.rate, bytesPerWeight: 4 });
@@ -216,12 +216,21 @@ for (const [label, M, N, K, kind] of [['int8 matmulInteger', 512, 512, 512, 'mmi
     lowbit.setThreads(t);
     let fn;
     if (kind === 'mmi') {
-      const a = new lowbit.Tensor('uint8', Uint8Array.from(rand(M * K, 1), (v) => (v + 0.05) * 2550 & 255), [M, K]);
+      // a and out as lowbit allocates them (quantizeLinear's output, zeros): rows on cache lines.
+      const a = lowbit.zeros('uint8', [M, K]);
+      a.data.set(Uint8Array.from(rand(M * K, 1), (v) => (v + 0.05) * 2550 & 255));
       const b = new lowbit.Tensor('int8', Int8Array.from(rand(K * N, 2), (v) => Math.round(v * 2550)), [K, N]);
-      const out = new lowbit.Tensor('int32', new Int32Array(M * N), [M, N]);
+      const out = lowbit.zeros('int32', [M, N]);
       fn = () => lowbit.matmulIntegerSync(a, b, 0, 0, { out });
+      if (t === 1) {  // and as plain typed arrays, which start 16 bytes past a cache line
+        const ua = new lowbit.Tensor('uint8', Uint8Array.from(a.data), [M, K]);
+        const uout = new lowbit.Tensor('int32', new Int32Array(M * N), [M, N]);
+        const r = await measure(() => lowbit.matmulIntegerSync(ua, b, 0, 0, { out: uout }), 2 * M * N * K);
+        rows.push({ op: label, shape: `${M}x${N}x${K}`, weights: 'hot, plain typed arrays', threads: 1, unit: 'GOPS', median: r.rate,
+          min: r.min, max: r.max, ofPeak: r.rate / peak.int8Gops, vsFp32: null, bytesPerWeight: 1 });
+      }
     } else {
-      const w = weightFor(kind, N, K), x = tensor(M, K, 7), out = new lowbit.Tensor('float32', new Float32Array(M * N), [M, N]);
+      const w = weightFor(kind, N, K), x = tensor(M, K, 7), out = lowbit.zeros('float32', [M, N]);
       fn = () => lowbit.linearSync(x, w, undefined, { out });
     }
     const r = await measure(fn, 2 * M * N * K);

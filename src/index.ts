@@ -1,4 +1,4 @@
-export { Tensor } from './tensor.js';
+export { Tensor, zeros } from './tensor.js';
 export type { DType, TypedArray } from './tensor.js';
 export { QuantizedTensor, quantize, dequantize, quantizeLinear, dequantizeLinear, toFloat16, toFloat32 } from './quantize.js';
 export type { QuantizeOptions, QuantizeLinearOptions, QuantFormat } from './quantize.js';

@@ -35,7 +35,12 @@ export interface NativeAddon {
   _packGgml(format: 'q4_0' | 'q4_1' | 'q8_0', blocks: Uint8Array, N: number, K: number): Uint8Array;
   _linearQb4(x: Float32Array, M: number, K: number, packed: Uint8Array, bias: Float32Array | null, y: Float32Array,
     async: boolean): Float32Array | Promise<Float32Array>;
-  _alignedFloat32Array(n: number): Float32Array;
+  _alignedArray(type: 'float32', n: number): Float32Array;
+  _alignedArray(type: 'int32', n: number): Int32Array;
+  _alignedArray(type: 'int8', n: number): Int8Array;
+  _alignedArray(type: 'uint8', n: number): Uint8Array;
+  _alignedArray(type: 'uint16', n: number): Uint16Array;
+  _cacheLineOffset(view: ArrayBufferView): number;
   _convertHalf<T extends Float32Array | Uint16Array>(src: Float32Array | Uint16Array, dst: T): T;
   _probe(kind: 'int8' | 'f32', iterations: number): number;
   _probeRead(bytes: Uint8Array): number;

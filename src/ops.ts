@@ -1,7 +1,7 @@
 // linear and matmulInteger over the native GEMMs, with weights packed once and cached.
 import { native } from './native.js';
 import { QuantizedTensor } from './quantize.js';
-import { Tensor, describe, expectTensor, shapeSize } from './tensor.js';
+import { Tensor, allocArray, describe, expectTensor, shapeSize } from './tensor.js';
 
 /** kind: which native linear runs the pack. */
 interface Packed {
@@ -121,7 +121,7 @@ function checkNoOverlap(out: Tensor, t: Tensor) {
 }
 
 function outputFor(out: Tensor | undefined, type: 'float32' | 'int32', dims: number[], inputs: Tensor[]) {
-  if (out === undefined) return type === 'float32' ? new Float32Array(shapeSize(dims)) : new Int32Array(shapeSize(dims));
+  if (out === undefined) return allocArray(type, shapeSize(dims));
   expectTensor(out, 'opts.out', [type]);
   if (out.dims.length !== dims.length || out.dims.some((d, i) => d !== dims[i])) {
     throw new RangeError(`opts.out must be [${dims.join(', ')}], got [${out.dims.join(', ')}]`);
@@ -161,7 +161,7 @@ function linearArgs(x: Tensor, w: Tensor | QuantizedTensor, bias: Tensor | undef
   }
   if (out !== undefined) return { M, K, p, b, y: linearOut(out, x, p.N, bias ?? undefined, w), dims: out.dims };
   const dims = [...x.dims.slice(0, -1), p.N];
-  return { M, K, p, b, y: new Float32Array(shapeSize(dims)), dims };
+  return { M, K, p, b, y: allocArray('float32', shapeSize(dims)), dims };
 }
 
 /**

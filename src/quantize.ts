@@ -1,6 +1,6 @@
 // quantize / dequantize, and ONNX QuantizeLinear / DequantizeLinear.
 import { native } from './native.js';
-import { Tensor, describe, expectTensor } from './tensor.js';
+import { Tensor, allocArray, describe, expectTensor } from './tensor.js';
 
 export type QuantFormat = 'int8' | 'int4' | 'q4_0' | 'q4_1' | 'q8_0';
 
@@ -237,7 +237,7 @@ export function dequantize(q: QuantizedTensor, opts: { out?: Tensor } = {}): Ten
     if (opts.out.size !== N * K) throw new RangeError(`opts.out must hold ${N * K} values, got ${opts.out.size}`);
     y = opts.out.data as Float32Array;
   } else {
-    y = N * K >= 16384 ? native._alignedFloat32Array(N * K) : new Float32Array(N * K);
+    y = allocArray('float32', N * K);
   }
   const result = () => opts.out ?? new Tensor('float32', y, [N, K]);
   if (q.format in GGML) {
@@ -272,7 +272,7 @@ export function quantizeLinear(x: Tensor, scale: number | Tensor, zeroPoint?: nu
   const type = zeroPoint instanceof Tensor ? zeroPoint.type : (opts.type ?? 'uint8');
   if (type !== 'int8' && type !== 'uint8') throw new TypeError(`zeroPoint must be int8 or uint8, got ${type}`);
   const p = perAxis(x, scale, zeroPoint, opts.axis, type);
-  const y = type === 'int8' ? new Int8Array(x.size) : new Uint8Array(x.size);
+  const y = allocArray(type, x.size);
   native._quantizeLinear(x.data as Float32Array, y, p.outer, p.channels, p.inner, p.scales, p.zps);
   return new Tensor(type, y, x.dims);
 }
@@ -285,7 +285,7 @@ export function dequantizeLinear(x: Tensor, scale: number | Tensor, zeroPoint?: 
     throw new TypeError(`zeroPoint must have x's type ${x.type}, got ${zeroPoint.type}`);
   }
   const p = perAxis(x, scale, zeroPoint, opts.axis, x.type as 'int8' | 'uint8');
-  const y = new Float32Array(x.size);
+  const y = allocArray('float32', x.size);
   native._dequantizeLinear(x.data as Int8Array | Uint8Array, y, p.outer, p.channels, p.inner, p.scales, p.zps);
   return new Tensor('float32', y, x.dims);
 }

@@ -3,7 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import * as lowbit from '../src/index.js';
-import { Tensor, cpu, setIsa, setThreads } from '../src/index.js';
+import { Tensor, cpu, setIsa, setThreads, zeros } from '../src/index.js';
+import { native } from '../src/native.js';
 
 const root = new URL('..', import.meta.url).pathname;
 // Under qemu without binfmt_misc an emulated Node cannot start child processes.
@@ -13,7 +14,7 @@ describe('package', () => {
   it('exports the contract', () => {
     for (const name of ['Tensor', 'quantize', 'dequantize', 'matmulInteger', 'matmulIntegerSync', 'linear',
       'linearSync', 'compare', 'cpu', 'setIsa', 'setThreads', 'QuantizedTensor', 'quantizeLinear',
-      'dequantizeLinear', 'LowbitError', 'repack']) {
+      'dequantizeLinear', 'LowbitError', 'repack', 'zeros']) {
       expect(typeof (lowbit as Record<string, unknown>)[name], name).toBe('function');
     }
   });
@@ -100,9 +101,37 @@ describe('Tensor', () => {
     expect(new Tensor('int4', new Uint8Array(2), [3]).size).toBe(3);  // two per byte, ceil
   });
 
+  // Kernels read and write rows in 64-byte pieces: buffers lowbit allocates start on cache
+  // lines (a plain large typed array starts 16 bytes past one), small ones need not.
+  it('zeros and lowbit-made outputs start on cache lines', () => {
+    for (const [type, ctor] of [['float32', Float32Array], ['int32', Int32Array], ['int8', Int8Array],
+      ['uint8', Uint8Array], ['float16', Uint16Array], ['int4', Uint8Array]] as const) {
+      const t = zeros(type, [333, 65]);
+      expect(t.data).toBeInstanceOf(ctor);
+      expect(t.dims).toEqual([333, 65]);
+      expect(native._cacheLineOffset(t.data)).toBe(0);
+      expect(t.data.every((v) => v === 0)).toBe(true);
+      expect(zeros(type, [3]).data).toBeInstanceOf(ctor);
+    }
+    expect(zeros('int4', [5]).data.length).toBe(3);
+    expect(() => zeros('float32', [2, -1])).toThrow(RangeError);
+    expect(() => zeros('float64' as never, [2])).toThrow(/type must be one of/);
+    expect(() => zeros('toString' as never, [2])).toThrow(/type must be one of/);
+    expect(() => native._alignedArray('float64' as never, 4)).toThrow(TypeError);
+    const a = zeros('uint8', [64, 128]);
+    const w = lowbit.quantize(new Tensor('float32', new Float32Array(96 * 128).fill(0.5), [96, 128]), { bits: 8 });
+    const x = new Tensor('float32', new Float32Array(64 * 128).fill(1), [64, 128]);
+    expect(native._cacheLineOffset(lowbit.linearSync(x, w).data)).toBe(0);
+    const b = new Tensor('int8', new Int8Array(128 * 96).fill(1), [128, 96]);
+    expect(native._cacheLineOffset(lowbit.matmulIntegerSync(a, b).data)).toBe(0);
+    expect(native._cacheLineOffset(lowbit.quantizeLinear(x, 0.1).data)).toBe(0);
+    expect(native._cacheLineOffset(lowbit.dequantize(w).data)).toBe(0);
+  });
+
   it.each([
     ['float32', new Int8Array(6), [2, 3], TypeError, /Float32Array/],
     ['float64', new Float32Array(6), [2, 3], TypeError, /type must be/],
+    ['constructor', new Float32Array(6), [2, 3], TypeError, /type must be/],
     ['float32', new Float32Array(5), [2, 3], RangeError, /data has 5 elements/],
     ['float32', new Float32Array(6), [2, -3], RangeError, /dims\[1\]/],
     ['float32', new Float32Array(6), [2, 3.5], RangeError, /dims\[1\]/],

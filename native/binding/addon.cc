@@ -621,16 +621,39 @@ Napi::Value LinearQb4(const Napi::CallbackInfo& info) {
   return p;
 }
 
-// _alignedFloat32Array(n): a Float32Array whose data starts on a 64-byte boundary (a view at
-// an offset into a slightly larger ArrayBuffer), so kernels can use streaming stores.
-Napi::Value AlignedFloat32Array(const Napi::CallbackInfo& info) {
+// _alignedArray(type, n): a zero-filled typed array ('float32' | 'int32' | 'int8' | 'uint8' |
+// 'uint16') whose data starts on a 64-byte boundary: a view at an offset into a slightly
+// larger ArrayBuffer. Plain large typed arrays start 16 bytes past a page, which splits every
+// 64-byte row a kernel loads or stores across two cache lines (AMX tiles, streaming stores).
+Napi::Value AlignedArray(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  const size_t n = to_size(info[0], "length");
-  if (n > (size_t{1} << 40)) throw_range(env, "length is too large");
-  Napi::ArrayBuffer ab = Napi::ArrayBuffer::New(env, n * 4 + 64);
-  const auto addr = reinterpret_cast<uintptr_t>(ab.Data());
-  const size_t offset = (64 - addr % 64) % 64;
-  return Napi::Float32Array::New(env, n, ab, offset);
+  if (!info[0].IsString()) throw_type(env, "type must be a string");
+  const std::string type = info[0].As<Napi::String>();
+  const size_t n = to_size(info[1], "length");
+  const napi_typedarray_type kinds[] = {napi_float32_array, napi_int32_array, napi_int8_array, napi_uint8_array,
+                                        napi_uint16_array};
+  const char* names[] = {"float32", "int32", "int8", "uint8", "uint16"};
+  const size_t widths[] = {4, 4, 1, 1, 2};
+  for (size_t i = 0; i < 5; ++i) {
+    if (type != names[i]) continue;
+    if (n > (size_t{1} << 40)) throw_range(env, "length is too large");
+    Napi::ArrayBuffer ab = Napi::ArrayBuffer::New(env, n * widths[i] + 64);
+    const auto addr = reinterpret_cast<uintptr_t>(ab.Data());
+    const size_t offset = (64 - addr % 64) % 64;
+    napi_value view;
+    if (napi_create_typedarray(env, kinds[i], n, ab, offset, &view) != napi_ok) throw_range(env, "could not make the array");
+    return Napi::Value(env, view);
+  }
+  throw_type(env, "type must be float32, int32, int8, uint8 or uint16");
+}
+
+// _cacheLineOffset(view): where a typed array's data starts within its 64-byte cache line
+// (for tests of the allocation above).
+Napi::Value CacheLineOffset(const Napi::CallbackInfo& info) {
+  if (!info[0].IsTypedArray()) throw_type(info.Env(), "view must be a typed array");
+  Napi::TypedArray ta = info[0].As<Napi::TypedArray>();
+  const auto addr = reinterpret_cast<uintptr_t>(ta.ArrayBuffer().Data()) + ta.ByteOffset();
+  return Napi::Number::New(info.Env(), static_cast<double>(addr % 64));
 }
 
 // _probe(kind: 'int8' | 'f32', iterations) -> multiply-accumulates done
@@ -663,7 +686,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("_quantizeGgml", Napi::Function::New(env, QuantizeGgml));
   exports.Set("_probe", Napi::Function::New(env, Probe));
   exports.Set("_probeRead", Napi::Function::New(env, ProbeRead));
-  exports.Set("_alignedFloat32Array", Napi::Function::New(env, AlignedFloat32Array));
+  exports.Set("_alignedArray", Napi::Function::New(env, AlignedArray));
+  exports.Set("_cacheLineOffset", Napi::Function::New(env, CacheLineOffset));
   exports.Set("_quantizeQb4", Napi::Function::New(env, QuantizeQb4));
   exports.Set("_packQb4", Napi::Function::New(env, PackQb4));
   exports.Set("_packGgml", Napi::Function::New(env, PackGgml));
