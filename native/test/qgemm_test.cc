@@ -206,6 +206,21 @@ TEST(Qgemm, OffsetsAndPanelGroupsEveryIsa) {
   }
 }
 
+// Large K on one thread: a tile of A (64 KB) does not fit L1, and the run's A (16 tiles, 1 MB)
+// does not fit beside a panel in L2, so the AMX driver goes tile-major with each tile's A in L2
+// and two groups of panels; int8 A with zero points makes it pack. Only AMX orders its loops
+// this way.
+TEST(Qgemm, TileMajorLargeKAmx) {
+  if (!(cpu_info().available & (1u << static_cast<int>(Isa::amx)))) GTEST_SKIP() << "no AMX here";
+  IsaScope scope(Isa::amx);
+  const int saved_threads = threads();
+  set_threads(1);
+  std::mt19937_64 rng(seed() + 10);
+  check_case({517, 521, 2048, true, 3, -5, false, Fill::random}, rng);
+  check_case({545, 530, 2048, false, 0, 0, true, Fill::random}, rng);
+  set_threads(saved_threads);
+}
+
 TEST(Qgemm, AvxTwoSaturationTrap) {
   // A = 255 with B = -128 everywhere: a vpmaddubsw pair sum would be -65280 and saturate.
   std::mt19937_64 rng(seed());
