@@ -243,6 +243,25 @@ for (const [label, M, N, K, kind] of [['int8 matmulInteger', 512, 512, 512, 'mmi
 }
 lowbit.setThreads(allThreads);
 
+// --full: the exact integer GEMM on more of oneDNN's benchmark shapes (one thread), to set
+// beside ../shared/tools/onednn/run.
+if (opt.full) {
+  lowbit.setThreads(1);
+  for (const [M, N, K] of [[128, 4096, 4096], [1024, 1024, 1024], [2048, 2048, 2048]]) {
+    const label = 'int8 matmulInteger';
+    if (!want(`${label} ${M}x${N}x${K}`)) continue;
+    const a = lowbit.zeros('uint8', [M, K]);
+    a.data.set(Uint8Array.from(rand(M * K, 1), (v) => (v + 0.05) * 2550 & 255));
+    const b = new lowbit.Tensor('int8', Int8Array.from(rand(K * N, 2), (v) => Math.round(v * 2550)), [K, N]);
+    const out = lowbit.zeros('int32', [M, N]);
+    const r = await measure(() => lowbit.matmulIntegerSync(a, b, 0, 0, { out }), 2 * M * N * K);
+    rows.push({ op: label, shape: `${M}x${N}x${K}`, weights: 'hot', threads: 1, unit: 'GOPS', median: r.rate, min: r.min,
+      max: r.max, ofPeak: r.rate / peak.int8Gops, vsFp32: null, bytesPerWeight: 1 });
+    console.error(`done: ${label} ${M}x${N}x${K}`);
+  }
+  lowbit.setThreads(allThreads);
+}
+
 // Call overhead of a tiny linear, and how long an async call keeps the event loop busy.
 const overhead = {};
 if (want('overhead')) {
