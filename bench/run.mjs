@@ -54,7 +54,7 @@ function probeRead(bytes) {
 }
 lowbit.setThreads(1);
 // The int8 peak of every SIMD tier here: rows are quoted against the tier whose instruction
-// their kernel uses (on the amx tier, int8 GEMMs of 16+ rows run AMX and the rest AVX-512 VNNI).
+// their kernel uses (see int8PeakFor).
 const int8Peaks = {};
 for (const t of info.available.filter((a) => a !== 'scalar')) {
   lowbit.setIsa(t);
@@ -133,6 +133,13 @@ const shapes = opt.full
 // --full adds ggml's other blocks (q4_1, q8_0).
 const kinds = ['fp32', 'int8', 'int4 g32', 'int4 g128', 'q4_0', ...(opt.full ? ['q4_1', 'q8_0'] : [])];
 const want = (label) => !opt.filter || label.includes(opt.filter);
+// The int8 peak of the engine a row's kernel runs on: on the amx tier, int8 GEMMs (and int4 /
+// q4_0 linears) of 16+ rows use AMX tiles, everything else AVX-512 VNNI.
+function int8PeakFor(kind, M) {
+  if (isa !== 'amx') return peak.int8Gops;
+  const onTiles = M >= 16 && ['mmi', 'int8', 'int4 g32', 'int4 g128', 'q4_0'].includes(kind);
+  return onTiles ? peak.int8Gops : int8Peaks.avx512vnni;
+}
 
 lowbit.setThreads(1);
 for (const [M, N, K] of shapes) {
@@ -146,8 +153,7 @@ for (const [M, N, K] of shapes) {
     const hot = await measure(() => lowbit.linearSync(x, w, undefined, { out }), ops);
     if (kind === 'fp32') fp32Rate.set(`${M}x${N}x${K}`, hot.rate);
     // On the amx tier only int8 GEMMs of 16+ rows use AMX; everything else runs AVX-512 VNNI.
-    const engine = isa === 'amx' && !(kind === 'int8' && M >= 16) ? 'avx512vnni' : isa;
-    const peakFor = kind === 'fp32' ? peak.fp32Gflops : (int8Peaks[engine] ?? peak.int8Gops);
+    const peakFor = kind === 'fp32' ? peak.fp32Gflops : int8PeakFor(kind, M);
     const base = fp32Rate.get(`${M}x${N}x${K}`);
     rows.push({ op: `${kind} linear`, shape: `${M}x${N}x${K}`, weights: 'hot', threads: 1, unit: kind === 'fp32' ? 'GFLOPS' : 'GOPS',
       median: hot.rate, min: hot.min, max: hot.max, ofPeak: hot.rate / peakFor,
@@ -237,7 +243,7 @@ for (const [label, M, N, K, kind] of [['int8 matmulInteger', 512, 512, 512, 'mmi
     scaling.push({ op: label, shape: `${M}x${N}x${K}`, threads: t, median: r.rate });
     if (t === 1 || t === allThreads) {
       rows.push({ op: label, shape: `${M}x${N}x${K}`, weights: 'hot (scaling)', threads: t, unit: 'GOPS', median: r.rate, min: r.min, max: r.max,
-        ofPeak: r.rate / ((isa === 'amx' && kind !== 'mmi' ? int8Peaks.avx512vnni : peak.int8Gops) * t), vsFp32: null, bytesPerWeight: kind === 'mmi' ? 1 : bytesPerWeight(weightFor(kind, N, K)) });
+        ofPeak: r.rate / (int8PeakFor(kind, M) * t), vsFp32: null, bytesPerWeight: kind === 'mmi' ? 1 : bytesPerWeight(weightFor(kind, N, K)) });
     }
   }
 }

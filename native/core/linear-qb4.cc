@@ -18,6 +18,8 @@ constexpr uint32_t kFlagFp16 = 1, kFlagAsym = 2;
 // Weight kind in bits 2-3 of the flags: blockwise int4 (and q4_0), ggml q4_1, ggml q8_0.
 enum class Kind : uint32_t { int4 = 0, q4_1 = 1, q8_0 = 2 };
 constexpr uint32_t kKindShift = 2;
+// Bytes of int8 activations per chunk of rows in linear_qb4 (about a quarter of L2).
+constexpr size_t kActChunkBytes = size_t{512} << 10;
 
 size_t record_bytes(Kind kind, const Qb4Layout& l) {
   switch (kind) {
@@ -256,25 +258,38 @@ Status linear_qb4(const float* x, size_t M, const void* packed, size_t packed_si
   const size_t panel_bytes = blocks * record_bytes(kind, l);
   const size_t mr = kt.qb4_mr;
   const Qb4GemmFn gemm = kind == Kind::q4_1 ? kt.q41_gemm : kind == Kind::q8_0 ? kt.qb8_gemm : kt.qb4_gemm;
-  parallel_for(h.panels, M * N * K < (size_t{1} << 18) ? 1 : SIZE_MAX, [&](size_t p) {
-    Qb4GemmArgs a{};
-    a.nr_used = std::min(kQb4Nr, N - p * kQb4Nr);
-    a.blocks = blocks;
-    a.g = g;
-    a.panel = base + p * panel_bytes;
-    a.fp16_scales = l.fp16_scales;
-    a.symmetric = l.symmetric;
-    a.ldy = N;
-    a.bias = bias ? bias + p * kQb4Nr : nullptr;
-    for (size_t m0 = 0; m0 < M; m0 += mr) {
-      a.mr_used = std::min(mr, M - m0);
-      a.xq = xq + m0 * blocks * g;
-      a.sx = sx + m0 * blocks;
-      a.xsum = xsum + m0 * blocks;
-      a.y = y + m0 * N + p * kQb4Nr;
-      gemm(a);
-    }
-  });
+  const Qb4GemmFn tiles = kind == Kind::int4 ? kt.qb4_gemm_tiles : nullptr;
+  const size_t tiles_mr = kt.qb4_tiles_mr;
+  // Rows in chunks whose activations stay in L2 while every panel passes them: a panel is read
+  // once per chunk, and the activations are not streamed from memory once per panel.
+  const size_t row_bytes = blocks * g;
+  const size_t chunk = std::max<size_t>(64, kActChunkBytes / row_bytes / 64 * 64);
+  for (size_t c0 = 0; c0 < M; c0 += chunk) {
+    const size_t c1 = std::min(M, c0 + chunk);
+    parallel_for(h.panels, (c1 - c0) * N * K < (size_t{1} << 18) ? 1 : SIZE_MAX, [&](size_t p) {
+      Qb4GemmArgs a{};
+      a.nr_used = std::min(kQb4Nr, N - p * kQb4Nr);
+      a.blocks = blocks;
+      a.g = g;
+      a.panel = base + p * panel_bytes;
+      a.fp16_scales = l.fp16_scales;
+      a.symmetric = l.symmetric;
+      a.ldy = N;
+      a.bias = bias ? bias + p * kQb4Nr : nullptr;
+      auto run = [&](Qb4GemmFn fn, size_t m0, size_t rows) {
+        a.mr_used = rows;
+        a.xq = xq + m0 * row_bytes;
+        a.sx = sx + m0 * blocks;
+        a.xsum = xsum + m0 * blocks;
+        a.y = y + m0 * N + p * kQb4Nr;
+        fn(a);
+      };
+      size_t m0 = c0;
+      if (tiles)  // full tiles on the tile kernel, the rest on the other
+        for (; m0 + tiles_mr <= c1; m0 += tiles_mr) run(tiles, m0, tiles_mr);
+      for (; m0 < c1; m0 += mr) run(gemm, m0, std::min(mr, c1 - m0));
+    });
+  }
   return Status::ok;
 }
 

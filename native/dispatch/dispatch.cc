@@ -88,6 +88,8 @@ constexpr KernelTable amx_from(KernelTable t) {
   t.qgemm_small = kVnni8x32;
   t.small_m_max = 15;
   t.probe_int8 = lb_probe_int8__amx;
+  t.qb4_gemm_tiles = lb_qd8_f32_qb4w_gemm_ukernel_16x16c4__amx;
+  t.qb4_tiles_mr = 16;
   return t;
 }
 constexpr KernelTable kAmx = amx_from(kAvx512vnni);

@@ -173,6 +173,10 @@ struct KernelTable {
   // ONNX QuantizeLinear on a run of values (null: the portable loop).
   void (*quantize_linear_s8)(const float* x, int8_t* y, size_t n, float scale, int32_t zp);
   void (*quantize_linear_u8)(const float* x, uint8_t* y, size_t n, float scale, int32_t zp);
+  // Optional: int4 (and q4_0) linear on full tiles of qb4_tiles_mr rows (AMX); the rows left
+  // over, and inputs of fewer rows, go to qb4_gemm.
+  Qb4GemmFn qb4_gemm_tiles = nullptr;
+  uint8_t qb4_tiles_mr = 0;
 };
 
 #define LB_DECLARE_QGEMM(name) \
@@ -215,6 +219,7 @@ void lb_qd8_f32_q41w_gemm_ukernel_8x16c8__avx512vnni(const Qb4GemmArgs& a);
 void lb_qd8_f32_qb8w_gemm_ukernel_8x16c4__avx512vnni(const Qb4GemmArgs& a);
 void lb_qb4_f32_dequantize_row__avx512vnni(const uint8_t*, const void*, const uint8_t*, size_t, size_t, bool, float*);
 void lb_f32_qs8_quantize_blocks__avx512vnni(const float*, size_t, size_t, size_t, int8_t*, float*, int32_t*);
+void lb_qd8_f32_qb4w_gemm_ukernel_16x16c4__amx(const Qb4GemmArgs& a);
 void lb_u8_s8_s32_gemm_begin__amx();
 void lb_u8_s8_s32_gemm_end__amx();
 #endif

@@ -218,7 +218,10 @@ TEST(Int4Linear, EveryIsaMatchesTheReferenceBitForBit) {
   struct Shape { size_t M, N, K, g; };
   const Shape shapes[] = {{1, 1, 16, 16},   {1, 17, 64, 32},  {3, 16, 96, 32},   {7, 33, 100, 32},
                           {8, 16, 256, 64}, {9, 40, 300, 128}, {2, 70, 512, 256}, {17, 31, 64, 16},
-                          {1, 64, 4097, 32}};
+                          {1, 64, 4097, 32},
+                          // 16+ rows: full tiles on the AMX kernel (every group size), the rest on VNNI
+                          {16, 16, 32, 32}, {33, 47, 256, 64}, {40, 20, 512, 128}, {35, 17, 1024, 256},
+                          {48, 33, 4097, 32}, {32, 48, 80, 16}};
   for (const Shape& s : shapes)
     for (bool symmetric : {true, false})
       for (bool fp16 : {false, true}) {
