@@ -128,7 +128,7 @@ async function measureAsync(fn, ops) {
 const rows = [];
 const fp32Rate = new Map();
 const shapes = opt.full
-  ? [[4096, 4096], [11008, 4096], [14336, 4096]].flatMap(([N, K]) => [1, 8, 32, 512].map((M) => [M, N, K]))
+  ? [[4096, 4096], [11008, 4096], [14336, 4096], [4096, 14336]].flatMap(([N, K]) => [1, 8, 32, 512].map((M) => [M, N, K]))
   : [[1, 4096, 4096], [32, 4096, 4096], [512, 4096, 4096], [1, 11008, 4096]];
 // --full adds ggml's other blocks (q4_1, q8_0).
 const kinds = ['fp32', 'int8', 'int4 g32', 'int4 g128', 'q4_0', ...(opt.full ? ['q4_1', 'q8_0'] : [])];
