@@ -20,6 +20,23 @@ struct Case {
   Fill fill;
 };
 
+// Arguments for an int32 output: A [M, K] with rows lda apart, C with rows ldc apart.
+QgemmArgs int32_args(const Case& c, const uint8_t* a, size_t lda, const std::vector<uint8_t>& packed, int32_t* out,
+                     size_t ldc) {
+  QgemmArgs args;
+  args.M = c.M;
+  args.a = a;
+  args.lda = lda;
+  args.a_signed = c.a_signed;
+  args.a_zero_point = c.za;
+  args.b_zero_point = c.zb;
+  args.packed_b = packed.data();
+  args.packed_b_size = packed.size();
+  args.c = out;
+  args.ldc = ldc;
+  return args;
+}
+
 std::vector<int32_t> run_qgemm(const Case& c, const std::vector<uint8_t>& a,
                                const std::vector<int8_t>& b, Status* status) {
   const ptrdiff_t sk = c.b_transposed ? 1 : static_cast<ptrdiff_t>(c.N);
@@ -27,18 +44,7 @@ std::vector<int32_t> run_qgemm(const Case& c, const std::vector<uint8_t>& a,
   std::vector<uint8_t> packed(qgemm_packed_b_size(c.K, c.N));
   EXPECT_EQ(qgemm_pack_b(b.data(), c.K, c.N, sk, sn, packed.data(), packed.size()), Status::ok);
   std::vector<int32_t> out(c.M * c.N + 1, 0x7eadbeef);  // +1: a canary past the end
-  QgemmArgs args;
-  args.M = c.M;
-  args.a = a.data();
-  args.lda = c.K;
-  args.a_signed = c.a_signed;
-  args.a_zero_point = c.za;
-  args.b_zero_point = c.zb;
-  args.packed_b = packed.data();
-  args.packed_b_size = packed.size();
-  args.c = out.data();
-  args.ldc = c.N;
-  *status = qgemm(args);
+  *status = qgemm(int32_args(c, a.data(), c.K, packed, out.data(), c.N));
   EXPECT_EQ(out.back(), 0x7eadbeef) << "wrote past the output";
   out.pop_back();
   return out;
@@ -177,18 +183,8 @@ TEST(Qgemm, OffsetsAndPanelGroupsEveryIsa) {
       ASSERT_EQ(qgemm_pack_b(b.data(), l.K, N, N, 1, packed.data(), packed.size()), Status::ok);
       std::vector<int32_t> c_store(M * l.ldc + 64, 0x7eadbeef);
       int32_t* c = c_store.data() + (16 - reinterpret_cast<uintptr_t>(c_store.data()) % 64 / 4) % 16 + l.c_off;
-      QgemmArgs args;
-      args.M = M;
-      args.a = a;
-      args.lda = l.K;
-      args.a_signed = l.a_signed;
-      args.a_zero_point = l.za;
-      args.b_zero_point = l.zb;
-      args.packed_b = packed.data();
-      args.packed_b_size = packed.size();
-      args.c = c;
-      args.ldc = l.ldc;
-      ASSERT_EQ(qgemm(args), Status::ok);
+      const Case shape{M, N, l.K, l.a_signed, l.za, l.zb, false, Fill::random};
+      ASSERT_EQ(qgemm(int32_args(shape, a, l.K, packed, c, l.ldc)), Status::ok);
       const auto where = [&] {
         return "isa=" + std::string(isa_name(isa)) + " K=" + std::to_string(l.K) + " a_off=" +
                std::to_string(l.a_off) + " c_off=" + std::to_string(l.c_off) + " ldc=" + std::to_string(l.ldc);

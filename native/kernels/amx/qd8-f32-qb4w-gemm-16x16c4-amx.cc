@@ -16,19 +16,12 @@
 #include <cstdint>
 
 #include "../ukernels.h"
+#include "tile-config.h"
 
 namespace lowbit {
 namespace {
 
 constexpr int MR = 16, NR = 16;
-
-struct alignas(64) TileConfig {
-  uint8_t palette_id;
-  uint8_t start_row;
-  uint8_t reserved[14];
-  uint16_t colsb[16];
-  uint8_t rows[16];
-};
 
 // Two sets, so consecutive blocks overlap: tiles 0 and 3 C (16 x 16 int32), 1 and 4 A (16 rows
 // x kstep bytes), 2 and 5 B (kstep / 4 rows x 64 bytes).

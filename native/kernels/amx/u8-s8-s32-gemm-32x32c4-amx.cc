@@ -13,19 +13,12 @@
 #include <cstdint>
 
 #include "../avx512vnni/qgemm-store-avx512.h"
+#include "tile-config.h"
 
 namespace lowbit {
 namespace {
 
 constexpr int MR = 32, NR = 32, KSTEP = 64;
-
-struct alignas(64) TileConfig {
-  uint8_t palette_id;
-  uint8_t start_row;
-  uint8_t reserved[14];
-  uint16_t colsb[16];
-  uint8_t rows[16];
-};
 
 // All eight tiles 16 rows x 64 bytes: C 0-3 (int32 16x16), A 4-5 (16 rows x 64 k), B 6-7.
 const TileConfig kConfig = [] {
