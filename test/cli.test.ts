@@ -7,7 +7,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { main } from '../src/cli/main.js';
 import { openTensorFile } from '../src/cli/quantize-file.js';
-import { Tensor, loadModel, readGGUF, readSafetensors, writeSafetensors, QuantizedTensor, writeSafetensorsParts } from '../src/index.js';
+import {
+  GGUFValue, Tensor, loadModel, openGGUF, readGGUF, readSafetensors, writeGGUF, writeSafetensors, QuantizedTensor,
+  writeSafetensorsParts,
+} from '../src/index.js';
 import { BUNDLED_MODEL_DIR } from '../src/data/fashion-mnist.js';
 
 const canSpawn = !process.env.LOWBIT_TEST_NO_SPAWN;
@@ -107,6 +110,26 @@ describe('lowbit CLI', () => {
     expect((await run('quantize', out, back, '--precision', 'float32', '--quiet')).code).toBe(0);
     const s = await readSafetensors(back);
     expect(Buffer.from((s.tensors.get('fc2.weight') as QuantizedTensor).data)).toEqual(Buffer.from((g.tensors.get('fc2.weight') as QuantizedTensor).data));
+  });
+
+  it('GGUF to GGUF keeps each metadata value\'s type (a whole f32 stays f32)', async () => {
+    const src = join(dir, 'typed.gguf'), out = join(dir, 'typed-q4.gguf');
+    const w = new Float32Array(64 * 64).map((_, i) => Math.sin(i) * 0.1);
+    await writeGGUF(src, {
+      metadata: { 'llama.rope.freq_base': new GGUFValue('f32', 10000), 'llama.block_count': new GGUFValue('u32', 2),
+        'tokenizer.ggml.token_type': [new GGUFValue('i32', 1), new GGUFValue('i32', 3)], eps: new GGUFValue('f32', 1e-5) },
+      tensors: new Map([['blk.0.w', new Tensor('float32', w, [64, 64])]]),
+    });
+    const r = await run('quantize', src, out, '--bits', '4', '--quiet');
+    expect(r.code, r.err).toBe(0);
+    const g = await openGGUF(out);
+    expect(g.typedMetadata).toMatchObject({
+      'llama.rope.freq_base': new GGUFValue('f32', 10000), 'llama.block_count': new GGUFValue('u32', 2),
+      'tokenizer.ggml.token_type': [new GGUFValue('i32', 1), new GGUFValue('i32', 3)],
+      eps: new GGUFValue('f32', Math.fround(1e-5)),
+    });
+    expect(g.entries[0].type).toBe('Q4_0');
+    await g.close();
   });
 
   it('a plan file sets precisions per layer; --keep keeps tensors', async () => {

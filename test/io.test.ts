@@ -6,7 +6,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
-  GGUFValue, LowbitError, QuantizedTensor, Tensor, dequantize, quantize, readGGUF, readSafetensors, writeGGUF,
+  GGUFValue, LowbitError, QuantizedTensor, Tensor, dequantize, openGGUF, quantize, readGGUF, readSafetensors, writeGGUF,
   writeSafetensors,
 } from '../src/index.js';
 import { rng } from './helpers.js';
@@ -123,6 +123,40 @@ describe('GGUF', () => {
       huge: 1n << 62n, typed: 200, typed64: Math.PI, list: [1, 2, 3], words: ['a', 'bb', ''], nested: [[1, 2], [3]],
       'general.alignment': 32, 'general.quantization_version': 2,
     });
+  });
+
+  // Readers such as llama.cpp check a value's GGUF type: a float that happens to be whole (a
+  // rope base of 10000.0) must come back as f32, not as the u32 a plain number would become.
+  it('keeps every number\'s stored type through typedMetadata', async () => {
+    const typed = {
+      f32whole: new GGUFValue('f32', 10000), f64: new GGUFValue('f64', 0.1), i16: new GGUFValue('i16', -7),
+      u64: new GGUFValue('u64', 5), i8list: [new GGUFValue('i8', -1), new GGUFValue('i8', 2)], name: 'x', yes: false,
+    };
+    const a = join(dir, 'typed-a.gguf'), b = join(dir, 'typed-b.gguf');
+    await writeGGUF(a, { metadata: typed, tensors: new Map([['t', ggufKinds.get('f32')!]]) });
+    const first = await openGGUF(a);
+    expect(first.metadata).toMatchObject({ f32whole: 10000, f64: 0.1, i16: -7, u64: 5, i8list: [-1, 2], name: 'x', yes: false });
+    expect(first.typedMetadata).toMatchObject(typed);
+    await first.close();
+    // Written back from typedMetadata: the same bytes of metadata, so the same types.
+    const copy = await readGGUF(a);
+    await writeGGUF(b, { metadata: (await openGGUF(a)).typedMetadata, tensors: copy.tensors });
+    expect(readFileSync(b)).toEqual(readFileSync(a));
+    // From plain numbers the writer has to guess: that is what typedMetadata avoids.
+    await writeGGUF(b, { metadata: copy.metadata, tensors: copy.tensors });
+    const guessed = await openGGUF(b);
+    expect((guessed.typedMetadata.f32whole as GGUFValue).type).toBe('u32');
+    await guessed.close();
+  });
+
+  it('takes hostile keys such as __proto__ as plain keys', async () => {
+    const f = join(dir, 'proto.gguf');
+    await writeGGUF(f, { metadata: JSON.parse('{"__proto__": 5, "constructor": "c"}'), tensors: new Map() });
+    const g = await openGGUF(f);
+    expect(Object.getPrototypeOf(g.metadata)).toBe(Object.prototype);
+    expect(Object.hasOwn(g.metadata, '__proto__')).toBe(true);
+    expect(g.metadata.constructor).toBe('c');
+    await g.close();
   });
 
   it('stores ne[0] as the contiguous axis and aligned, ordered offsets', () => {

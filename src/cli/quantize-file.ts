@@ -46,6 +46,8 @@ export interface InputTensor {
 export interface OpenedTensorFile {
   kind: FileKind;
   metadata: Record<string, unknown>;
+  /** GGUF: the metadata with each number's stored type (GGUFValue), to write it back as it was. */
+  typedMetadata?: Record<string, unknown>;
   tensors: InputTensor[];
   read(name: string): Promise<Tensor | QuantizedTensor>;
   close(): Promise<void>;
@@ -59,7 +61,7 @@ export async function openTensorFile(path: string): Promise<OpenedTensorFile> {
   if ((await tensorFileKind(path)) === 'gguf') {
     const f: GGUFFile = await openGGUF(path);
     return {
-      kind: 'gguf', metadata: f.metadata,
+      kind: 'gguf', metadata: f.metadata, typedMetadata: f.typedMetadata,
       tensors: f.entries.map((e) => ({ name: e.name, type: GGML_FORMAT[e.type], dims: [...e.ne].reverse(), bytes: e.bytes })),
       read: (n) => f.read(n), close: () => f.close(),
     };
@@ -244,7 +246,8 @@ export async function quantizeFile(input: string, output: string, opts: Quantize
           bytes: async () => { const b = await ggufPart(job.t.name, await make(job)).bytes(); tick(job.t); return b; },
         });
       }
-      await writeGGUFParts(output, metadata, parts);
+      // Numbers keep their GGUF types when the input was GGUF (lowbit.model is a string).
+      await writeGGUFParts(output, updateModelMetadata(src.typedMetadata ?? src.metadata, precisions), parts);
     }
     report.output.bytes = (await stat(output)).size;
     return report;

@@ -40,28 +40,30 @@ async function readString(c: Cursor, what: string): Promise<string> {
   return (await c.need(len, what)).toString('utf8');
 }
 
+// Reads one value with every number wrapped in a GGUFValue of its stored type (see untyped).
 async function readValue(c: Cursor, type: number, what: string, depth: number): Promise<unknown> {
   const b = async (n: number) => c.need(n, what);
+  const typed = (t: GGUFValue['type'], v: number | bigint) => new GGUFValue(t, v);
   switch (type) {
-    case Kv.U8: return (await b(1)).readUInt8(0);
-    case Kv.I8: return (await b(1)).readInt8(0);
-    case Kv.U16: return (await b(2)).readUInt16LE(0);
-    case Kv.I16: return (await b(2)).readInt16LE(0);
-    case Kv.U32: return (await b(4)).readUInt32LE(0);
-    case Kv.I32: return (await b(4)).readInt32LE(0);
-    case Kv.F32: return (await b(4)).readFloatLE(0);
+    case Kv.U8: return typed('u8', (await b(1)).readUInt8(0));
+    case Kv.I8: return typed('i8', (await b(1)).readInt8(0));
+    case Kv.U16: return typed('u16', (await b(2)).readUInt16LE(0));
+    case Kv.I16: return typed('i16', (await b(2)).readInt16LE(0));
+    case Kv.U32: return typed('u32', (await b(4)).readUInt32LE(0));
+    case Kv.I32: return typed('i32', (await b(4)).readInt32LE(0));
+    case Kv.F32: return typed('f32', (await b(4)).readFloatLE(0));
     case Kv.BOOL: {
       const v = (await b(1)).readUInt8(0);
       if (v > 1) throw bad(c.name, `${what}: bool value ${v}`, c.pos - 1);
       return v === 1;
     }
     case Kv.STRING: return readString(c, what);
-    case Kv.U64: { const v = (await b(8)).readBigUInt64LE(0); return v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v; }
+    case Kv.U64: { const v = (await b(8)).readBigUInt64LE(0); return typed('u64', v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v); }
     case Kv.I64: {
       const v = (await b(8)).readBigInt64LE(0);
-      return v <= BigInt(Number.MAX_SAFE_INTEGER) && v >= BigInt(Number.MIN_SAFE_INTEGER) ? Number(v) : v;
+      return typed('i64', v <= BigInt(Number.MAX_SAFE_INTEGER) && v >= BigInt(Number.MIN_SAFE_INTEGER) ? Number(v) : v);
     }
-    case Kv.F64: return (await b(8)).readDoubleLE(0);
+    case Kv.F64: return typed('f64', (await b(8)).readDoubleLE(0));
     case Kv.ARRAY: {
       if (depth >= MAX_ARRAY_DEPTH) throw bad(c.name, `${what}: arrays nested too deeply`, c.pos);
       const elem = await c.u32(`${what} element type`);
@@ -78,6 +80,12 @@ async function readValue(c: Cursor, type: number, what: string, depth: number): 
   }
 }
 
+// The plain JavaScript form of a value read with its types: numbers (bigint past 2^53).
+function untyped(v: unknown): unknown {
+  if (v instanceof GGUFValue) return v.value;
+  return Array.isArray(v) ? v.map(untyped) : v;
+}
+
 /** One tensor as a GGUF file describes it. */
 export interface GGUFEntry {
   name: string;
@@ -92,7 +100,14 @@ export interface GGUFEntry {
 /** An open GGUF file: metadata and tensor infos, checked; tensors read one at a time. */
 export interface GGUFFile {
   path: string;
+  /** Metadata as plain values: numbers (bigint past 2^53), strings, booleans, arrays. */
   metadata: Record<string, unknown>;
+  /**
+   * The same metadata with every number a GGUFValue of its stored type (u8 … f64): give it to
+   * writeGGUF / writeGGUFParts to write each value back as it was (a float 10000.0 stays f32,
+   * an i16 stays i16), which readers that insist on a value's type need.
+   */
+  typedMetadata: Record<string, unknown>;
   entries: GGUFEntry[];
   read(name: string): Promise<Tensor | QuantizedTensor>;
   close(): Promise<void>;
@@ -123,12 +138,15 @@ export async function openGGUF(path: string): Promise<GGUFFile> {
     const nTensors = await c.u64('tensor count');
     const nKv = await c.u64('metadata count');
     if (nKv * 12 > size || nTensors * 24 > size) throw bad(path, `${nKv} metadata entries and ${nTensors} tensors cannot fit in ${size} bytes`, 8);
-    const metadata: Record<string, unknown> = {};
+    const metadata: Record<string, unknown> = {}, typedMetadata: Record<string, unknown> = {};
     for (let i = 0; i < nKv; i++) {
       const key = await readString(c, `metadata key ${i}`);
-      if (key in metadata) throw bad(path, `metadata key ${key} appears twice`, c.pos);
+      if (Object.hasOwn(metadata, key)) throw bad(path, `metadata key ${key} appears twice`, c.pos);
       const type = await c.u32(`type of ${key}`);
-      metadata[key] = await readValue(c, type, key, 0);
+      const value = await readValue(c, type, key, 0);
+      // Own properties even for keys such as __proto__ (plain assignment would set the prototype).
+      Object.defineProperty(typedMetadata, key, { value, enumerable: true, writable: true, configurable: true });
+      Object.defineProperty(metadata, key, { value: untyped(value), enumerable: true, writable: true, configurable: true });
     }
     const alignment = metadata['general.alignment'] ?? DEFAULT_ALIGNMENT;
     if (typeof alignment !== 'number' || !Number.isInteger(alignment) || alignment <= 0 || alignment % 8 !== 0) {
@@ -164,7 +182,7 @@ export async function openGGUF(path: string): Promise<GGUFFile> {
     }
     const byName = new Map(infos.map((t) => [t.name, t]));
     return {
-      path, metadata, entries: infos.map((t) => ({ name: t.name, ne: t.ne, type: TYPES[t.type].name, offset: t.offset, bytes: t.bytes })),
+      path, metadata, typedMetadata, entries: infos.map((t) => ({ name: t.name, ne: t.ne, type: TYPES[t.type].name, offset: t.offset, bytes: t.bytes })),
       async read(name: string) {
         const t = byName.get(name);
         if (!t) throw new RangeError(`${path} has no tensor named ${name}`);
@@ -196,6 +214,15 @@ function encodeString(s: string): Buffer {
   return Buffer.concat([len, body]);
 }
 
+// The GGUF type a plain number (or every number of an array) is written as: u32 or i32 when
+// whole and in range, i64 when whole and wider, else f32.
+function numberType(xs: number[]): GGUFValue['type'] {
+  if (!xs.every(Number.isInteger)) return 'f32';
+  if (xs.every((x) => x >= 0 && x <= 0xffffffff)) return 'u32';
+  if (xs.every((x) => x >= -0x80000000 && x <= 0x7fffffff)) return 'i32';
+  return 'i64';
+}
+
 function encodeValue(v: unknown, key: string): { type: number; bytes: Buffer } {
   const scalar = (type: Kv, n: number, write: (b: Buffer) => void) => { const b = Buffer.alloc(n); write(b); return { type, bytes: b }; };
   if (v instanceof GGUFValue) {
@@ -216,14 +243,11 @@ function encodeValue(v: unknown, key: string): { type: number; bytes: Buffer } {
   if (typeof v === 'string') return { type: Kv.STRING, bytes: encodeString(v) };
   if (typeof v === 'boolean') return scalar(Kv.BOOL, 1, (b) => b.writeUInt8(v ? 1 : 0));
   if (typeof v === 'bigint') return scalar(v < 0n ? Kv.I64 : Kv.U64, 8, (b) => (v < 0n ? b.writeBigInt64LE(v) : b.writeBigUInt64LE(v)));
-  if (typeof v === 'number') {
-    if (Number.isInteger(v) && v >= 0 && v <= 0xffffffff) return scalar(Kv.U32, 4, (b) => b.writeUInt32LE(v));
-    if (Number.isInteger(v) && v >= -0x80000000 && v < 0) return scalar(Kv.I32, 4, (b) => b.writeInt32LE(v));
-    if (Number.isInteger(v)) return scalar(Kv.I64, 8, (b) => b.writeBigInt64LE(BigInt(v)));
-    return scalar(Kv.F32, 4, (b) => b.writeFloatLE(v));
-  }
+  if (typeof v === 'number') return encodeValue(new GGUFValue(numberType([v]), v), key);
   if (Array.isArray(v)) {
-    const items = v.map((x, i) => encodeValue(x, `${key}[${i}]`));
+    // Plain numbers in one array share the type that holds them all ([-1, 2] is i32, not u32 and i32).
+    const common = v.length && v.every((x) => typeof x === 'number') ? numberType(v as number[]) : undefined;
+    const items = v.map((x, i) => encodeValue(common ? new GGUFValue(common, x as number) : x, `${key}[${i}]`));
     const elem = items.length ? items[0].type : Kv.U32;
     if (items.some((it) => it.type !== elem)) throw new TypeError(`metadata ${key}: array elements must all have one type`);
     const head = Buffer.alloc(12);
