@@ -40,7 +40,7 @@ constexpr KernelTable kAvx2{
     4,
     lb_qd8_f32_q41w_gemm_ukernel_4x16c8__avx2,
     lb_qd8_f32_qb8w_gemm_ukernel_4x16c4__avx2,
-    lb_f32_qs8_quantize_blocks__scalar,
+    lb_f32_qs8_quantize_blocks__avx2,
     lb_qb4_f32_dequantize_row__avx2,
     lb_probe_int8__avx2,
     lb_probe_f32__avx2,

@@ -208,6 +208,7 @@ bool lb_f32_qb4_quantize_row__avx512vnni(const float*, size_t, size_t, bool, uin
 uint64_t lb_probe_f32__avx512vnni(uint64_t iterations);
 uint64_t lb_probe_int8__amx(uint64_t iterations);
 void lb_qb4_f32_dequantize_row__avx2(const uint8_t*, const void*, const uint8_t*, size_t, size_t, bool, float*);
+void lb_f32_qs8_quantize_blocks__avx2(const float*, size_t, size_t, size_t, int8_t*, float*, int32_t*);
 void lb_f32_qu8_quantize_rows__avx2(const float*, size_t, size_t, size_t, uint8_t*, size_t, float*, int32_t*);
 void lb_f32_qu8_quantize_rows__avx512vnni(const float*, size_t, size_t, size_t, uint8_t*, size_t, float*, int32_t*);
 LB_DECLARE_SGEMM(lb_f32_gemm_ukernel_6x16__avx2);
