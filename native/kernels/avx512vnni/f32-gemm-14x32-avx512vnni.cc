@@ -18,6 +18,11 @@ void tile(size_t nr_used, size_t kc, const float* a, const float* b, float* y, s
   for (int r = 0; r < R; ++r) acc[r][0] = acc[r][1] = _mm512_setzero_ps();
 #pragma GCC unroll 2  // fewer loop-carried pointer updates per FMA: +6% here
   for (size_t k = 0; k < kc; ++k) {
+    // B streams from memory in the first tile over each k block (a panel of a large weight is
+    // read once per chunk of rows); the hardware prefetcher alone left M = 32 at ~95 GFLOPS.
+    // 32 k ahead: 4 KB. (Prefetches never fault, so running past the panel is harmless.)
+    _mm_prefetch(reinterpret_cast<const char*>(b + 32 * NR), _MM_HINT_T0);
+    _mm_prefetch(reinterpret_cast<const char*>(b + 32 * NR + 16), _MM_HINT_T0);
     const __m512 b0 = _mm512_loadu_ps(b);
     const __m512 b1 = _mm512_loadu_ps(b + 16);
     for (int r = 0; r < R; ++r) {
