@@ -52,6 +52,27 @@ inline void q8_blocks_nan_row(size_t blocks, size_t g, int8_t* xq, float* sx, in
   }
 }
 
+// The loops every ISA's per-(row, block) int8 quantizer shares (lb_quantize_rows_q8_blocks_ref):
+// a row for which row_bad(row, K) is true (it holds NaN or ±Inf) is marked whole; otherwise
+// block(v, n, g, q) quantizes the n <= g values at v into q[0, g) (zeros past n), stores
+// sum(q) in *total and returns the block's scale, amax / 127.
+template <typename RowBad, typename Block>
+inline void q8_blocks_rows(const float* x, size_t M, size_t K, size_t g, int8_t* xq, float* sx, int32_t* sum,
+                           RowBad row_bad, Block block) {
+  const size_t blocks = (K + g - 1) / g;
+  for (size_t m = 0; m < M; ++m) {
+    const float* row = x + m * K;
+    if (row_bad(row, K)) {
+      q8_blocks_nan_row(blocks, g, xq + m * blocks * g, sx + m * blocks, sum + m * blocks);
+      continue;
+    }
+    for (size_t b = 0; b < blocks; ++b) {
+      const size_t n = K - b * g < g ? K - b * g : g;
+      sx[m * blocks + b] = block(row + b * g, n, g, xq + m * blocks * g + b * g, &sum[m * blocks + b]);
+    }
+  }
+}
+
 // One value, exactly as the reference rounds it (for SIMD tails); inv = 1 / scale.
 inline uint8_t dynamic_quantize_one(float x, float inv, int32_t zp) {
   float v = x * inv;

@@ -47,38 +47,31 @@ void store8(int8_t* q, __m256i r) {
 
 void lb_f32_qs8_quantize_blocks__avx2(const float* x, size_t M, size_t K, size_t g, int8_t* xq, float* sx,
                                       int32_t* sum) {
-  const size_t blocks = (K + g - 1) / g;
   const __m256 sign = _mm256_set1_ps(-0.f);
-  for (size_t m = 0; m < M; ++m) {
-    const float* row = x + m * K;
+  auto row_bad = [](const float* row, size_t K) {
     __m256 bad = _mm256_setzero_ps();
     for (size_t k = 0; k < K; k += 8) {
       const __m256 v = load_first(row + k, K - k);
       bad = _mm256_add_ps(bad, _mm256_sub_ps(v, v));  // NaN from any NaN or ±Inf
     }
-    if (_mm256_movemask_ps(_mm256_cmp_ps(bad, bad, _CMP_UNORD_Q)) != 0) {
-      q8_blocks_nan_row(blocks, g, xq + m * blocks * g, sx + m * blocks, sum + m * blocks);
-      continue;
+    return _mm256_movemask_ps(_mm256_cmp_ps(bad, bad, _CMP_UNORD_Q)) != 0;
+  };
+  auto block = [&](const float* v, size_t n, size_t g, int8_t* q, int32_t* total) {
+    __m256 amax = _mm256_setzero_ps();
+    for (size_t j = 0; j < g; j += 8)  // g is a multiple of 16; past n the loads are zeros
+      amax = _mm256_max_ps(amax, _mm256_andnot_ps(sign, load_first(v + j, j >= n ? 0 : n - j)));
+    const float s = max8(amax) / 127.f;
+    const __m256 inv = _mm256_set1_ps(s != 0.f ? 1.f / s : 0.f);
+    __m256i t = _mm256_setzero_si256();
+    for (size_t j = 0; j < g; j += 8) {
+      const __m256i r = _mm256_cvtps_epi32(_mm256_mul_ps(load_first(v + j, j >= n ? 0 : n - j), inv));
+      t = _mm256_add_epi32(t, r);
+      store8(q + j, r);
     }
-    for (size_t b = 0; b < blocks; ++b) {
-      const size_t n = std::min(g, K - b * g);
-      const float* v = row + b * g;
-      int8_t* q = xq + m * blocks * g + b * g;
-      __m256 amax = _mm256_setzero_ps();
-      for (size_t j = 0; j < g; j += 8)  // g is a multiple of 16; past n the loads are zeros
-        amax = _mm256_max_ps(amax, _mm256_andnot_ps(sign, load_first(v + j, j >= n ? 0 : n - j)));
-      const float s = max8(amax) / 127.f;
-      const __m256 inv = _mm256_set1_ps(s != 0.f ? 1.f / s : 0.f);
-      __m256i total = _mm256_setzero_si256();
-      for (size_t j = 0; j < g; j += 8) {
-        const __m256i r = _mm256_cvtps_epi32(_mm256_mul_ps(load_first(v + j, j >= n ? 0 : n - j), inv));
-        total = _mm256_add_epi32(total, r);
-        store8(q + j, r);
-      }
-      sx[m * blocks + b] = s;
-      sum[m * blocks + b] = sum8(total);
-    }
-  }
+    *total = sum8(t);
+    return s;
+  };
+  q8_blocks_rows(x, M, K, g, xq, sx, sum, row_bad, block);
 }
 
 }  // namespace lowbit

@@ -15,42 +15,35 @@ namespace lowbit {
 
 void lb_f32_qs8_quantize_blocks__avx512vnni(const float* x, size_t M, size_t K, size_t g, int8_t* xq, float* sx,
                                             int32_t* sum) {
-  const size_t blocks = (K + g - 1) / g;
   const __m512 sign = _mm512_set1_ps(-0.f);
-  for (size_t m = 0; m < M; ++m) {
-    const float* row = x + m * K;
+  auto row_bad = [](const float* row, size_t K) {
     __m512 bad = _mm512_setzero_ps();
     for (size_t k = 0; k < K; k += 16) {
       const __mmask16 live = K - k >= 16 ? 0xFFFF : static_cast<__mmask16>((1u << (K - k)) - 1);
       const __m512 v = _mm512_maskz_loadu_ps(live, row + k);
       bad = _mm512_add_ps(bad, _mm512_sub_ps(v, v));
     }
-    if (_mm512_cmp_ps_mask(bad, bad, _CMP_UNORD_Q) != 0) {  // NaN or ±Inf: a NaN row
-      q8_blocks_nan_row(blocks, g, xq + m * blocks * g, sx + m * blocks, sum + m * blocks);
-      continue;
+    return _mm512_cmp_ps_mask(bad, bad, _CMP_UNORD_Q) != 0;  // NaN or ±Inf
+  };
+  auto block = [&](const float* v, size_t n, size_t g, int8_t* q, int32_t* total) {
+    __m512 amax = _mm512_setzero_ps();
+    for (size_t j = 0; j < g; j += 16) {  // g is a multiple of 16; past n the loads are zeros
+      const __mmask16 live = j >= n ? 0 : n - j >= 16 ? 0xFFFF : static_cast<__mmask16>((1u << (n - j)) - 1);
+      amax = _mm512_max_ps(amax, _mm512_andnot_ps(sign, _mm512_maskz_loadu_ps(live, v + j)));
     }
-    for (size_t b = 0; b < blocks; ++b) {
-      const size_t n = std::min(g, K - b * g);
-      const float* v = row + b * g;
-      int8_t* q = xq + m * blocks * g + b * g;
-      __m512 amax = _mm512_setzero_ps();
-      for (size_t j = 0; j < g; j += 16) {  // g is a multiple of 16; past n the loads are zeros
-        const __mmask16 live = j >= n ? 0 : n - j >= 16 ? 0xFFFF : static_cast<__mmask16>((1u << (n - j)) - 1);
-        amax = _mm512_max_ps(amax, _mm512_andnot_ps(sign, _mm512_maskz_loadu_ps(live, v + j)));
-      }
-      const float s = _mm512_reduce_max_ps(amax) / 127.f;
-      const __m512 inv = _mm512_set1_ps(s != 0.f ? 1.f / s : 0.f);
-      __m512i total = _mm512_setzero_si512();
-      for (size_t j = 0; j < g; j += 16) {
-        const __mmask16 live = j >= n ? 0 : n - j >= 16 ? 0xFFFF : static_cast<__mmask16>((1u << (n - j)) - 1);
-        const __m512i r = _mm512_cvtps_epi32(_mm512_mul_ps(_mm512_maskz_loadu_ps(live, v + j), inv));
-        total = _mm512_add_epi32(total, r);
-        _mm_storeu_si128(reinterpret_cast<__m128i*>(q + j), _mm512_cvtepi32_epi8(r));
-      }
-      sx[m * blocks + b] = s;
-      sum[m * blocks + b] = _mm512_reduce_add_epi32(total);
+    const float s = _mm512_reduce_max_ps(amax) / 127.f;
+    const __m512 inv = _mm512_set1_ps(s != 0.f ? 1.f / s : 0.f);
+    __m512i t = _mm512_setzero_si512();
+    for (size_t j = 0; j < g; j += 16) {
+      const __mmask16 live = j >= n ? 0 : n - j >= 16 ? 0xFFFF : static_cast<__mmask16>((1u << (n - j)) - 1);
+      const __m512i r = _mm512_cvtps_epi32(_mm512_mul_ps(_mm512_maskz_loadu_ps(live, v + j), inv));
+      t = _mm512_add_epi32(t, r);
+      _mm_storeu_si128(reinterpret_cast<__m128i*>(q + j), _mm512_cvtepi32_epi8(r));
     }
-  }
+    *total = _mm512_reduce_add_epi32(t);
+    return s;
+  };
+  q8_blocks_rows(x, M, K, g, xq, sx, sum, row_bad, block);
 }
 
 }  // namespace lowbit
