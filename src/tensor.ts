@@ -60,8 +60,6 @@ type ArrayFor<T extends DType> = T extends 'float32' ? Float32Array : T extends 
 
 // Below this many bytes a native call costs more than split cache lines do.
 const ALIGN_FROM_BYTES = 4096;
-const nativeType = { float32: 'float32', int32: 'int32', int8: 'int8', uint8: 'uint8', int4: 'uint8', uint4: 'uint8',
-  float16: 'uint16', bfloat16: 'uint16' } as const;
 
 /**
  * A zero-filled backing array for n elements of `type` whose data starts on a 64-byte cache
@@ -69,9 +67,10 @@ const nativeType = { float32: 'float32', int32: 'int32', int8: 'int8', uint8: 'u
  * writes in 64-byte pieces straddles two lines: AMX GEMMs run up to ~25 % slower on them).
  */
 export function allocArray<T extends DType>(type: T, n: number): ArrayFor<T> {
-  const width = type === 'float32' || type === 'int32' ? 4 : type === 'float16' || type === 'bfloat16' ? 2 : 1;
-  if (n * width < ALIGN_FROM_BYTES) return new (arrayTypes[type].ctor as any)(n);
-  return native._alignedArray(nativeType[type] as any, n) as ArrayFor<T>;
+  const ctor = arrayTypes[type].ctor as unknown as { new (n: number): TypedArray; BYTES_PER_ELEMENT: number };
+  if (n * ctor.BYTES_PER_ELEMENT < ALIGN_FROM_BYTES) return new ctor(n) as ArrayFor<T>;
+  // The addon takes the element type by its array's name: Float32Array -> 'float32'.
+  return native._alignedArray(arrayTypes[type].name.slice(0, -'Array'.length).toLowerCase() as any, n) as ArrayFor<T>;
 }
 
 /**

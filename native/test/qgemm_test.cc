@@ -141,15 +141,8 @@ TEST(Qgemm, InPlaceAAndPlainTilesEveryIsa) {
     lb_qgemm_ref(M, N, K, a.data(), lda, false, 0, nullptr, b.data(), N, 1, 0, want.data(), N);
     std::vector<uint8_t> packed(qgemm_packed_b_size(K, N));
     ASSERT_EQ(qgemm_pack_b(b.data(), K, N, N, 1, packed.data(), packed.size()), Status::ok);
-    QgemmArgs args;
-    args.M = M;
-    args.a = a.data();
-    args.lda = lda;
-    args.packed_b = packed.data();
-    args.packed_b_size = packed.size();
-    args.c = got.data();
-    args.ldc = N;
-    ASSERT_EQ(qgemm(args), Status::ok);
+    const Case shape{M, N, K, false, 0, 0, false, Fill::random};
+    ASSERT_EQ(qgemm(int32_args(shape, a.data(), lda, packed, got.data(), N)), Status::ok);
     ASSERT_EQ(got, want) << "isa=" << isa_name(isa) << " lda=" << lda;
   }
 }
