@@ -285,8 +285,11 @@ Status linear_qb4(const float* x, size_t M, const void* packed, size_t packed_si
         fn(a);
       };
       size_t m0 = c0;
-      if (tiles)  // full tiles on the tile kernel, the rest on the other
+      if (tiles && m0 + tiles_mr <= c1) {  // full tiles on the tile kernel, the rest on the other
+        kt.qb4_tiles_begin(g);
         for (; m0 + tiles_mr <= c1; m0 += tiles_mr) run(tiles, m0, tiles_mr);
+        kt.qb4_tiles_end();
+      }
       for (; m0 < c1; m0 += mr) run(gemm, m0, std::min(mr, c1 - m0));
     });
   }

@@ -90,6 +90,8 @@ constexpr KernelTable amx_from(KernelTable t) {
   t.probe_int8 = lb_probe_int8__amx;
   t.qb4_gemm_tiles = lb_qd8_f32_qb4w_gemm_ukernel_16x16c4__amx;
   t.qb4_tiles_mr = 16;
+  t.qb4_tiles_begin = lb_qd8_f32_qb4w_gemm_begin__amx;
+  t.qb4_tiles_end = lb_qd8_f32_qb4w_gemm_end__amx;
   return t;
 }
 constexpr KernelTable kAmx = amx_from(kAvx512vnni);

@@ -177,6 +177,10 @@ struct KernelTable {
   // over, and inputs of fewer rows, go to qb4_gemm.
   Qb4GemmFn qb4_gemm_tiles = nullptr;
   uint8_t qb4_tiles_mr = 0;
+  // Around each run of qb4_gemm_tiles calls on one thread, for one group size (as
+  // QgemmUkernel::begin / end: per-thread tile state set once, not once per call).
+  void (*qb4_tiles_begin)(size_t g) = nullptr;
+  void (*qb4_tiles_end)() = nullptr;
 };
 
 #define LB_DECLARE_QGEMM(name) \
@@ -221,6 +225,8 @@ void lb_qd8_f32_qb8w_gemm_ukernel_8x16c4__avx512vnni(const Qb4GemmArgs& a);
 void lb_qb4_f32_dequantize_row__avx512vnni(const uint8_t*, const void*, const uint8_t*, size_t, size_t, bool, float*);
 void lb_f32_qs8_quantize_blocks__avx512vnni(const float*, size_t, size_t, size_t, int8_t*, float*, int32_t*);
 void lb_qd8_f32_qb4w_gemm_ukernel_16x16c4__amx(const Qb4GemmArgs& a);
+void lb_qd8_f32_qb4w_gemm_begin__amx(size_t g);
+void lb_qd8_f32_qb4w_gemm_end__amx();
 void lb_u8_s8_s32_gemm_begin__amx();
 void lb_u8_s8_s32_gemm_end__amx();
 #endif

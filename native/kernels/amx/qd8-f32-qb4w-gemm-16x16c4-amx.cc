@@ -47,13 +47,24 @@ __m512i zero_points(const uint8_t* zps) {
 
 }  // namespace
 
+// Loading a tile configuration costs hundreds of cycles, as much as a few blocks of a small
+// layer: the driver sets it once per run of calls with the same group size, and releases it.
+// The three configurations (k steps of 16, 32 and 64), built once in static storage: GCC 12
+// drops the stores to a local TileConfig that only ldtilecfg reads (it kept palette_id alone,
+// which left every tile unconfigured: SIGILL on the first tile instruction).
+const TileConfig kConfigs[3] = {config_for(16), config_for(32), config_for(64)};
+
+void lb_qd8_f32_qb4w_gemm_begin__amx(size_t g) {
+  _tile_loadconfig(&kConfigs[g <= 16 ? 0 : g == 32 ? 1 : 2]);
+}
+void lb_qd8_f32_qb4w_gemm_end__amx() { _tile_release(); }
+
+// Needs the configuration lb_qd8_f32_qb4w_gemm_begin__amx(a.g) set on this thread.
 void lb_qd8_f32_qb4w_gemm_ukernel_16x16c4__amx(const Qb4GemmArgs& a) {
   const size_t g = a.g, kstep = g < 64 ? g : 64, steps = g / kstep;
   const size_t lda = a.blocks * g;  // bytes between rows of xq
   const size_t scale_bytes = a.fp16_scales ? 2 : 4;
   const size_t record = qb4_record_bytes(g, a.fp16_scales, a.symmetric);
-  const TileConfig cfg = config_for(kstep);
-  _tile_loadconfig(&cfg);
 
   alignas(64) int8_t bbuf[2][256 / 4][64];  // B tile rows of the two blocks in flight
   alignas(64) int32_t cbuf[2][MR][NR];
@@ -116,7 +127,6 @@ void lb_qd8_f32_qb4w_gemm_ukernel_16x16c4__amx(const Qb4GemmArgs& a) {
     _tile_stored(0, cbuf[0], NR * 4);
     epilogue(b, cbuf[0]);
   }
-  _tile_release();
 
   const __mmask16 m = a.nr_used >= NR ? 0xFFFF : static_cast<__mmask16>((1u << a.nr_used) - 1);
   const __m512 bias = a.bias ? _mm512_maskz_loadu_ps(m, a.bias) : _mm512_setzero_ps();
